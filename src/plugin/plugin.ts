@@ -1,0 +1,27 @@
+import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
+import { generateService, RUNTIME } from "./generate-service.js";
+import { checkNames } from "./names.js";
+import { VERSION } from "./version.js";
+
+/**
+ * protoc-gen-ts-rpc: for every proto file with services, writes `<name>_rpc.ts` (or `.js` +
+ * `.d.ts`) beside protoc-gen-es's `<name>_pb.ts`. Takes the same `target`,
+ * `import_extension` and `js_import_style` options as protoc-gen-es; with no options of
+ * its own, protoplugin rejects any other option by name.
+ */
+export const plugin = createEcmaScriptPlugin({
+  name: "protoc-gen-ts-rpc",
+  version: `v${VERSION}`,
+  generateTs(schema) {
+    for (const file of schema.files) {
+      if (file.services.length === 0) continue;
+      checkNames(file);
+      const f = schema.generateFile(`${file.name}_rpc.ts`);
+      f.preamble(file);
+      // Fails to compile (or, in ESM, to link) against a runtime that dropped this API version.
+      f.print(f.import("supportPackageIsVersion1", RUNTIME), ";");
+      f.print();
+      for (const service of file.services) generateService(f, service);
+    }
+  },
+});

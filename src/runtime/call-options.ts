@@ -1,0 +1,54 @@
+import type * as grpc from "@grpc/grpc-js";
+import { type MetadataInit, toMetadata } from "./metadata.js";
+
+/** Options every client call takes. */
+export interface CallOptions {
+  /** Relative timeout in milliseconds. */
+  timeoutMs?: number;
+  /** Absolute deadline; a number is milliseconds since the epoch (as grpc-js), not a duration. */
+  deadline?: Date | number;
+  /** Aborting cancels the call; it then fails with CANCELLED. */
+  signal?: AbortSignal;
+  /** Request metadata (headers). */
+  metadata?: MetadataInit;
+  /** Called with the response headers. */
+  onHeader?: (headers: grpc.Metadata) => void;
+  /** Called with the response trailers, on success and on error. */
+  onTrailer?: (trailers: grpc.Metadata) => void;
+  /** grpc-js call options passed through (credentials, interceptors, parent call...). */
+  callOptions?: grpc.CallOptions;
+}
+
+export function toGrpcCallOptions(options: CallOptions | undefined): grpc.CallOptions {
+  const out: grpc.CallOptions = { ...options?.callOptions };
+  if (options?.deadline !== undefined) out.deadline = options.deadline;
+  if (options?.timeoutMs !== undefined) {
+    const fromTimeout = Date.now() + options.timeoutMs;
+    const current = out.deadline === undefined ? Number.POSITIVE_INFINITY : +out.deadline;
+    out.deadline = Math.min(fromTimeout, current);
+  }
+  return out;
+}
+
+export function requestMetadata(options: CallOptions | undefined): grpc.Metadata {
+  return toMetadata(options?.metadata);
+}
+
+/** Wires headers, trailers and the abort signal of `options` to a started grpc-js call. */
+export function observeCall(
+  call: NodeJS.EventEmitter & { cancel(): void },
+  options: CallOptions | undefined,
+): void {
+  if (options === undefined) return;
+  const { onHeader, onTrailer, signal } = options;
+  if (onHeader) call.on("metadata", onHeader);
+  if (onTrailer) call.on("status", (status: grpc.StatusObject) => onTrailer(status.metadata));
+  if (signal) {
+    if (signal.aborted) call.cancel();
+    else {
+      const cancel = () => call.cancel();
+      signal.addEventListener("abort", cancel, { once: true });
+      call.on("status", () => signal.removeEventListener("abort", cancel));
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import * as grpc from "@grpc/grpc-js";
+import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { errorFromStatus } from "./rpc-error.js";
+
+/** The responses of a server-streaming call: iterate with `for await`, or call Go's `recv()`. */
+export interface ServerStreamCall<O> extends AsyncIterable<O> {
+  /** The next response, or `undefined` when the server ended the stream with OK; rejects with RpcError. */
+  recv(): Promise<O | undefined>;
+  /** Cancels the call; the server sees CANCELLED. Breaking out of `for await` does this too. */
+  cancel(): void;
+}
+
+/** A client-streaming call driven by hand (Go's `Send` / `CloseAndRecv`). */
+export interface ClientStreamCall<I extends DescMessage, O> {
+  /** Sends one request; resolves when the transport can take more (back-pressure). */
+  send(message: MessageInitShape<I>): Promise<void>;
+  /** Closes the client's side and waits for the response. */
+  closeAndRecv(): Promise<O>;
+  cancel(): void;
+}
+
+/** A bidirectional call: Go's `Send` / `CloseSend` / `Recv`, and `for await` over responses. */
+export interface BidiStreamCall<I extends DescMessage, O> extends ServerStreamCall<O> {
+  send(message: MessageInitShape<I>): Promise<void>;
+  /** Closes the client's side; the server's request loop ends. Responses keep coming. */
+  closeSend(): void;
+}
+
+/** The parts of a grpc-js client call used here; its typings do not declare every event. */
+type StatusCall = NodeJS.EventEmitter & { cancel(): void };
+
+/** Resolves with the call's final status; also keeps an unobserved error from crashing the process. */
+export function finalStatus(call: StatusCall): Promise<grpc.StatusObject> {
+  call.on("error", () => {});
+  return new Promise((resolve) => call.once("status", resolve));
+}
+
+/**
+ * Async iteration over a grpc-js readable call. The end of the messages is not the end of
+ * the call: the final status decides whether iteration ends cleanly or throws.
+ */
+export class ResponseIterator<O> implements AsyncIterator<O, undefined> {
+  readonly #call: StatusCall & NodeJS.ReadableStream & { iterator(o: object): AsyncIterator<O> };
+  readonly #status: Promise<grpc.StatusObject>;
+  #messages: AsyncIterator<O> | undefined;
+  #done = false;
+
+  constructor(call: StatusCall, status: Promise<grpc.StatusObject>) {
+    this.#call = call as never;
+    this.#status = status;
+    status.then(() => {
+      this.#done = true;
+    });
+  }
+
+  async next(): Promise<IteratorResult<O, undefined>> {
+    this.#messages ??= this.#call.iterator({ destroyOnReturn: false });
+    try {
+      const r = await this.#messages.next();
+      if (!r.done) return r;
+    } catch {
+      // The status below says why.
+    }
+    const status = await this.#status;
+    if (status.code !== grpc.status.OK) throw errorFromStatus(status);
+    return { done: true, value: undefined };
+  }
+
+  async return(): Promise<IteratorResult<O, undefined>> {
+    if (!this.#done) this.#call.cancel();
+    return { done: true, value: undefined };
+  }
+}
+
+export class ServerStreamCallImpl<O> implements ServerStreamCall<O> {
+  protected readonly call: StatusCall;
+  protected readonly status: Promise<grpc.StatusObject>;
+  readonly #iterator: ResponseIterator<O>;
+
+  constructor(call: StatusCall) {
+    this.call = call;
+    this.status = finalStatus(call);
+    this.#iterator = new ResponseIterator(call, this.status);
+  }
+
+  async recv(): Promise<O | undefined> {
+    const r = await this.#iterator.next();
+    return r.done ? undefined : r.value;
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<O> {
+    return this.#iterator;
+  }
+}
+
+type WritableCall = StatusCall & { write(message: unknown): boolean; end(): void };
+
+/** Writes with back-pressure; rejects with the call's error once the call has failed. */
+export async function writeMessage<I extends DescMessage>(
+  call: WritableCall,
+  status: Promise<grpc.StatusObject>,
+  schema: I,
+  state: { ended: grpc.StatusObject | undefined },
+  init: MessageInitShape<I>,
+): Promise<void> {
+  if (state.ended) {
+    if (state.ended.code !== grpc.status.OK) throw errorFromStatus(state.ended);
+    return; // The server already answered; like Go's io.EOF, the message is not sent.
+  }
+  if (call.write(create(schema, init))) return;
+  const ended = await new Promise<boolean>((resolve) => {
+    call.once("drain", () => resolve(false));
+    status.then(() => resolve(true));
+  });
+  const final = state.ended as grpc.StatusObject | undefined;
+  if (ended && final && final.code !== grpc.status.OK) throw errorFromStatus(final);
+}
+
+export class BidiStreamCallImpl<I extends DescMessage, O> extends ServerStreamCallImpl<O> implements BidiStreamCall<I, O> {
+  readonly #schema: I;
+  readonly #state: { ended: grpc.StatusObject | undefined } = { ended: undefined };
+
+  constructor(call: StatusCall, schema: I) {
+    super(call);
+    this.#schema = schema;
+    this.status.then((s) => {
+      this.#state.ended = s;
+    });
+  }
+
+  send(message: MessageInitShape<I>): Promise<void> {
+    return writeMessage(this.call as WritableCall, this.status, this.#schema, this.#state, message);
+  }
+
+  closeSend(): void {
+    (this.call as WritableCall).end();
+  }
+}
+
+export class ClientStreamCallImpl<I extends DescMessage, O> implements ClientStreamCall<I, O> {
+  readonly #call: WritableCall;
+  readonly #status: Promise<grpc.StatusObject>;
+  readonly #response: Promise<O>;
+  readonly #schema: I;
+  readonly #state: { ended: grpc.StatusObject | undefined } = { ended: undefined };
+
+  constructor(call: StatusCall, response: Promise<O>, schema: I) {
+    this.#call = call as WritableCall;
+    this.#status = finalStatus(call);
+    this.#status.then((s) => {
+      this.#state.ended = s;
+    });
+    this.#response = response;
+    // Handled here so that a caller who only sends and then cancels gets no unhandled rejection.
+    response.catch(() => {});
+    this.#schema = schema;
+  }
+
+  send(message: MessageInitShape<I>): Promise<void> {
+    return writeMessage(this.#call, this.#status, this.#schema, this.#state, message);
+  }
+
+  closeAndRecv(): Promise<O> {
+    this.#call.end();
+    return this.#response;
+  }
+
+  cancel(): void {
+    this.#call.cancel();
+  }
+}

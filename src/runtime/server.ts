@@ -1,0 +1,172 @@
+import type * as grpc from "@grpc/grpc-js";
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { type CallContext, ServerCallContext, type ServerStream } from "./call-context.js";
+import type { RpcMethod, RpcService } from "./method-definition.js";
+import { ReadableRequestStream } from "./request-stream.js";
+import { Code, RpcError, statusFromError } from "./rpc-error.js";
+
+/** What a unary or client-streaming handler returns: the response (a message or init object), or a promise of it. */
+export type UnaryResult<O extends DescMessage> = MessageInitShape<O> | Promise<MessageInitShape<O>>;
+
+/**
+ * What a server-streaming or bidi handler returns: an async iterable of responses (an
+ * `async *` generator), or nothing once it has pushed them through `stream.send()`.
+ */
+export type StreamResult<O extends DescMessage> = AsyncIterable<MessageInitShape<O>> | Promise<void> | void;
+
+/** The error an Unimplemented base class throws, with grpc-go's text. */
+export function unimplemented(method: RpcMethod<DescMessage, DescMessage>): RpcError {
+  return new RpcError(Code.UNIMPLEMENTED, `method ${method.originalName} not implemented`);
+}
+
+type Handler = (...args: never[]) => unknown;
+
+/**
+ * Mounts `impl` on `server` for the rpcs of `service`. Methods are called with `impl` as
+ * `this`; a method `impl` lacks answers UNIMPLEMENTED. Every thrown or rejected error ends the
+ * call with a status (grpc-js itself would leave a rejected promise unanswered).
+ */
+export function registerService(server: grpc.Server, service: RpcService, impl: object): void {
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const [key, method] of Object.entries(service)) {
+    const fn = (impl as Record<string, unknown>)[key];
+    const call: Handler =
+      typeof fn === "function"
+        ? (fn.bind(impl) as Handler)
+        : () => {
+            throw unimplemented(method);
+          };
+    handlers[key] = adapt(method, call);
+  }
+  server.addService(service, handlers);
+}
+
+function adapt(method: RpcMethod<DescMessage, DescMessage>, fn: Handler): grpc.UntypedHandleCall {
+  if (method.requestStream) return method.responseStream ? bidiHandler(method, fn) : clientStreamHandler(method, fn);
+  return method.responseStream ? serverStreamHandler(method, fn) : unaryHandler(method, fn);
+}
+
+type UnaryFn = (request: unknown, ctx: CallContext) => unknown;
+type StreamFn = (input: unknown, stream: ServerStream<DescMessage>) => unknown;
+
+function unaryHandler(method: RpcMethod<DescMessage, DescMessage>, fn: Handler): grpc.handleUnaryCall<unknown, unknown> {
+  const call = fn as unknown as UnaryFn;
+  return (sc, callback) => {
+    const ctx = new ServerCallContext(sc, method.path);
+    respondWith(method, ctx, () => call(sc.request, ctx), callback);
+  };
+}
+
+function clientStreamHandler(
+  method: RpcMethod<DescMessage, DescMessage>,
+  fn: Handler,
+): grpc.handleClientStreamingCall<unknown, unknown> {
+  const call = fn as unknown as UnaryFn;
+  return (sc, callback) => {
+    const ctx = new ServerCallContext(sc, method.path);
+    const requests = new ReadableRequestStream(sc as typeof sc & { cancelled: boolean });
+    respondWith(method, ctx, () => call(requests, ctx), callback);
+  };
+}
+
+function respondWith(
+  method: RpcMethod<DescMessage, DescMessage>,
+  ctx: ServerCallContext,
+  run: () => unknown,
+  callback: grpc.sendUnaryData<unknown>,
+): void {
+  const fail = (err: unknown) => callback(statusFromError(err, ctx.trailerIfAny));
+  const succeed = (res: unknown) => {
+    let message: MessageShape<DescMessage>;
+    try {
+      message = create(method.output, res as MessageInitShape<DescMessage>);
+    } catch (err) {
+      return fail(err);
+    }
+    callback(null, message, ctx.trailerIfAny);
+  };
+  let result: unknown;
+  try {
+    result = run();
+  } catch (err) {
+    return fail(err);
+  }
+  if (isThenable(result)) result.then(succeed, fail);
+  else succeed(result);
+}
+
+type WritableCall = (grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) & {
+  cancelled: boolean;
+};
+
+function serverStreamHandler(
+  method: RpcMethod<DescMessage, DescMessage>,
+  fn: Handler,
+): grpc.handleServerStreamingCall<unknown, unknown> {
+  const call = fn as unknown as StreamFn;
+  return (sc) => streamResponses(method, sc as WritableCall, (stream) => call(sc.request, stream));
+}
+
+function bidiHandler(method: RpcMethod<DescMessage, DescMessage>, fn: Handler): grpc.handleBidiStreamingCall<unknown, unknown> {
+  const call = fn as unknown as StreamFn;
+  return (sc) => {
+    const requests = new ReadableRequestStream(sc as typeof sc & { cancelled: boolean });
+    streamResponses(method, sc as WritableCall, (stream) => call(requests, stream));
+  };
+}
+
+class WritableServerStream extends ServerCallContext implements ServerStream<DescMessage> {
+  readonly #output: DescMessage;
+  readonly #sc: WritableCall;
+
+  constructor(sc: WritableCall, method: RpcMethod<DescMessage, DescMessage>) {
+    super(sc, method.path);
+    this.#sc = sc;
+    this.#output = method.output;
+  }
+
+  send(message: MessageInitShape<DescMessage>): Promise<void> {
+    const sc = this.#sc;
+    if (sc.cancelled) return Promise.reject(new RpcError(Code.CANCELLED, "call cancelled"));
+    if (sc.write(create(this.#output, message))) return Promise.resolve();
+    // Back-pressure: wait until grpc-js has handed the buffered messages to HTTP/2.
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        sc.off("drain", done);
+        sc.off("cancelled", done);
+        if (sc.cancelled) reject(new RpcError(Code.CANCELLED, "call cancelled"));
+        else resolve();
+      };
+      sc.on("drain", done);
+      sc.on("cancelled", done);
+    });
+  }
+}
+
+async function streamResponses(
+  method: RpcMethod<DescMessage, DescMessage>,
+  sc: WritableCall,
+  run: (stream: WritableServerStream) => unknown,
+): Promise<void> {
+  const stream = new WritableServerStream(sc, method);
+  try {
+    const result = run(stream);
+    if (isAsyncIterable(result)) {
+      // Leaving this loop early (send rejected on cancel) calls the generator's return(), so its finally runs.
+      for await (const message of result) await stream.send(message as MessageInitShape<DescMessage>);
+    } else {
+      await result;
+    }
+    if (!sc.cancelled) sc.end(stream.trailerIfAny);
+  } catch (err) {
+    if (!sc.cancelled) sc.emit("error", statusFromError(err, stream.trailerIfAny));
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
+}
