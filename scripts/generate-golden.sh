@@ -4,14 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 protos=(fixtures/echo.proto fixtures/nopackage.proto fixtures/shared/shared.proto helloworld/helloworld.proto)
-gen() { # <out dir> <options>
-  rm -rf "$1" && mkdir -p "$1"
+gen() { # <out dir> <options> [protos...]
+  local out=$1 opt=$2; shift 2
+  local files=("$@"); [ ${#files[@]} -gt 0 ] || files=("${protos[@]}")
+  rm -rf "$out" && mkdir -p "$out"
   protoc -I proto \
-    --plugin=protoc-gen-es=node_modules/.bin/protoc-gen-es --es_out="$1" --es_opt="$2" \
-    --plugin=protoc-gen-ts-rpc=bin/protoc-gen-ts-rpc.js --ts-rpc_out="$1" --ts-rpc_opt="$2" \
-    "${protos[@]}"
+    --plugin=protoc-gen-es=node_modules/.bin/protoc-gen-es --es_out="$out" --es_opt="$opt" \
+    --plugin=protoc-gen-ts-rpc=bin/protoc-gen-ts-rpc.js --ts-rpc_out="$out" --ts-rpc_opt="$opt" \
+    "${files[@]}"
 }
 gen test/golden/ts target=ts,import_extension=js
 gen test/golden/ts-noext target=ts
 gen test/golden/cjs target=js+dts,js_import_style=legacy_commonjs
 echo '{"type":"commonjs"}' > test/golden/cjs/package.json
+
+# examples/helloworld: the tutorial's Greeter, generated the way its README shows.
+gen examples/helloworld/gen target=ts,import_extension=js helloworld/helloworld.proto

@@ -1,6 +1,7 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import { type CallContext, Code, type RequestStream, RpcError, type ServerStream } from "rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, type CallContext, type RequestStream, RpcError, type ServerStream } from "rpcgen/runtime";
 import type { EchoRequest, EchoResponseSchema } from "./golden/ts/fixtures/echo_pb.js";
 import {
   AwkwardClient,
@@ -10,7 +11,6 @@ import {
   UnimplementedAwkwardServer,
   UnimplementedEchoServiceServer,
 } from "./golden/ts/fixtures/echo_rpc.js";
-import type { MessageInitShape } from "@bufbuild/protobuf";
 
 type Reply = MessageInitShape<typeof EchoResponseSchema>;
 
@@ -68,17 +68,20 @@ beforeAll(async () => {
   impl = new EchoServer();
   server = await startServer((s) => {
     registerEchoServiceServer(s, impl);
-    registerAwkwardServer(s, new (class extends UnimplementedAwkwardServer {
-      override then$(r: EchoRequest) {
-        return { text: `then:${r.text}` };
-      }
-      override close(r: EchoRequest) {
-        return { text: `close:${r.text}` };
-      }
-      override constructor$(r: EchoRequest) {
-        return { text: `constructor:${r.text}` };
-      }
-    })());
+    registerAwkwardServer(
+      s,
+      new (class extends UnimplementedAwkwardServer {
+        override then$(r: EchoRequest) {
+          return { text: `then:${r.text}` };
+        }
+        override close(r: EchoRequest) {
+          return { text: `close:${r.text}` };
+        }
+        override constructor$(r: EchoRequest) {
+          return { text: `constructor:${r.text}` };
+        }
+      })(),
+    );
   });
   client = new EchoServiceClient(server.address, grpc.credentials.createInsecure());
 });

@@ -39,7 +39,17 @@ function generateDefinition(f: GeneratedFile, service: DescService): void {
   );
   f.print(f.export("const", n.definition), `: {`);
   for (const method of service.methods) {
-    f.print(`  readonly `, methodKey(method), `: `, rpcMethod, `<`, schemaType(f, method, "input"), `, `, schemaType(f, method, "output"), `>;`);
+    f.print(
+      `  readonly `,
+      methodKey(method),
+      `: `,
+      rpcMethod,
+      `<`,
+      schemaType(f, method, "input"),
+      `, `,
+      schemaType(f, method, "output"),
+      `>;`,
+    );
   }
   f.print(`} = {`);
   for (const method of service.methods) {
@@ -136,7 +146,19 @@ function generateClient(f: GeneratedFile, service: DescService): void {
         const call = f.import("ClientStreamCall", RUNTIME, true);
         const streamInput = f.import("StreamInput", RUNTIME, true);
         f.print(doc);
-        f.print(`  `, key, `(requests: `, streamInput, `<`, input, `>, options?: `, callOptions, `): Promise<`, output, `>;`);
+        f.print(
+          `  `,
+          key,
+          `(requests: `,
+          streamInput,
+          `<`,
+          input,
+          `>, options?: `,
+          callOptions,
+          `): Promise<`,
+          output,
+          `>;`,
+        );
         f.print(`  `, key, `(options?: `, callOptions, `): `, call, `<`, input, `, `, output, `>;`);
         f.print(`  `, key, `(`);
         f.print(`    requestsOrOptions?: `, streamInput, `<`, input, `> | `, callOptions, `,`);

@@ -1,5 +1,5 @@
-import * as grpc from "@grpc/grpc-js";
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
 import { type MetadataInit, toMetadata } from "./metadata.js";
 
 /** Any grpc-js server call. */
@@ -33,7 +33,6 @@ export interface CallContext {
 export interface ServerStream<O extends DescMessage> extends CallContext {
   send(message: MessageInitShape<O>): Promise<void>;
 }
-
 
 /** Lazily built, so a unary call that never looks at its signal or trailer pays nothing for them. */
 export class ServerCallContext implements CallContext {

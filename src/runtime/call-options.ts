@@ -35,10 +35,7 @@ export function requestMetadata(options: CallOptions | undefined): grpc.Metadata
 }
 
 /** Wires headers, trailers and the abort signal of `options` to a started grpc-js call. */
-export function observeCall(
-  call: NodeJS.EventEmitter & { cancel(): void },
-  options: CallOptions | undefined,
-): void {
+export function observeCall(call: NodeJS.EventEmitter & { cancel(): void }, options: CallOptions | undefined): void {
   if (options === undefined) return;
   const { onHeader, onTrailer, signal } = options;
   if (onHeader) call.on("metadata", onHeader);

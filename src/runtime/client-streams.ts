@@ -1,5 +1,5 @@
-import * as grpc from "@grpc/grpc-js";
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
 import { errorFromStatus } from "./rpc-error.js";
 
 /** The responses of a server-streaming call: iterate with `for await`, or call Go's `recv()`. */
@@ -120,7 +120,10 @@ export async function writeMessage<I extends DescMessage>(
   if (ended && final && final.code !== grpc.status.OK) throw errorFromStatus(final);
 }
 
-export class BidiStreamCallImpl<I extends DescMessage, O> extends ServerStreamCallImpl<O> implements BidiStreamCall<I, O> {
+export class BidiStreamCallImpl<I extends DescMessage, O>
+  extends ServerStreamCallImpl<O>
+  implements BidiStreamCall<I, O>
+{
   readonly #schema: I;
   readonly #state: { ended: grpc.StatusObject | undefined } = { ended: undefined };
 

@@ -1,5 +1,5 @@
-import type * as grpc from "@grpc/grpc-js";
 import { type DescMessage, type DescMethod, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
 
 /**
  * A grpc-js `MethodDefinition` that also carries the protobuf-es schemas and the proto

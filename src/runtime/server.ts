@@ -1,5 +1,5 @@
-import type * as grpc from "@grpc/grpc-js";
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
 import { type CallContext, ServerCallContext, type ServerStream } from "./call-context.js";
 import type { RpcMethod, RpcService } from "./method-definition.js";
 import { ReadableRequestStream } from "./request-stream.js";
@@ -49,7 +49,10 @@ function adapt(method: RpcMethod<DescMessage, DescMessage>, fn: Handler): grpc.U
 type UnaryFn = (request: unknown, ctx: CallContext) => unknown;
 type StreamFn = (input: unknown, stream: ServerStream<DescMessage>) => unknown;
 
-function unaryHandler(method: RpcMethod<DescMessage, DescMessage>, fn: Handler): grpc.handleUnaryCall<unknown, unknown> {
+function unaryHandler(
+  method: RpcMethod<DescMessage, DescMessage>,
+  fn: Handler,
+): grpc.handleUnaryCall<unknown, unknown> {
   const call = fn as unknown as UnaryFn;
   return (sc, callback) => {
     const ctx = new ServerCallContext(sc, method.path);
@@ -81,7 +84,8 @@ function respondWith(
     try {
       message = create(method.output, res as MessageInitShape<DescMessage>);
     } catch (err) {
-      return fail(err);
+      fail(err);
+      return;
     }
     callback(null, message, ctx.trailerIfAny);
   };
@@ -89,7 +93,8 @@ function respondWith(
   try {
     result = run();
   } catch (err) {
-    return fail(err);
+    fail(err);
+    return;
   }
   if (isThenable(result)) result.then(succeed, fail);
   else succeed(result);
@@ -107,7 +112,10 @@ function serverStreamHandler(
   return (sc) => streamResponses(method, sc as WritableCall, (stream) => call(sc.request, stream));
 }
 
-function bidiHandler(method: RpcMethod<DescMessage, DescMessage>, fn: Handler): grpc.handleBidiStreamingCall<unknown, unknown> {
+function bidiHandler(
+  method: RpcMethod<DescMessage, DescMessage>,
+  fn: Handler,
+): grpc.handleBidiStreamingCall<unknown, unknown> {
   const call = fn as unknown as StreamFn;
   return (sc) => {
     const requests = new ReadableRequestStream(sc as typeof sc & { cancelled: boolean });

@@ -1,5 +1,5 @@
-import * as grpc from "@grpc/grpc-js";
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
 import { type CallOptions, observeCall, requestMetadata, toGrpcCallOptions } from "./call-options.js";
 import {
   type BidiStreamCall,
@@ -34,12 +34,15 @@ export class ServiceClient {
     options?: grpc.ClientOptions,
   ) {
     if (typeof target === "string") {
-      if (credentials === undefined) throw new TypeError("credentials are required, e.g. grpc.credentials.createInsecure()");
+      if (credentials === undefined)
+        throw new TypeError("credentials are required, e.g. grpc.credentials.createInsecure()");
       this.$client = new grpc.Client(target, credentials, options);
     } else if (typeof (target as grpc.Client).getChannel === "function") {
       this.$client = target as grpc.Client;
     } else {
-      this.$client = new grpc.Client("", grpc.credentials.createInsecure(), { channelOverride: target as grpc.Channel });
+      this.$client = new grpc.Client("", grpc.credentials.createInsecure(), {
+        channelOverride: target as grpc.Channel,
+      });
     }
   }
 
