@@ -20,3 +20,6 @@ echo '{"type":"commonjs"}' > test/golden/cjs/package.json
 
 # examples/helloworld: the tutorial's Greeter, generated the way its README shows.
 gen examples/helloworld/gen target=ts,import_extension=js helloworld/helloworld.proto
+
+# Editions 2023 need buf (from the npm package @bufbuild/buf); it writes into test/golden/ts.
+node_modules/.bin/buf generate proto --template scripts/buf.gen.golden.yaml --path proto/editions/editions.proto
