@@ -3,7 +3,7 @@
 # for every fixture proto and option set. Run after `npm run build`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-protos=(fixtures/echo.proto fixtures/nopackage.proto fixtures/shared/shared.proto helloworld/helloworld.proto)
+protos=(fixtures/echo.proto fixtures/collisions.proto fixtures/nopackage.proto fixtures/shared/shared.proto helloworld/helloworld.proto)
 gen() { # <out dir> <options> [protos...]
   local out=$1 opt=$2; shift 2
   local files=("$@"); [ ${#files[@]} -gt 0 ] || files=("${protos[@]}")

@@ -1,5 +1,5 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import type { GeneratedFile, ImportSymbol } from "@bufbuild/protoplugin";
+import { type GeneratedFile, getComments, type ImportSymbol } from "@bufbuild/protoplugin";
 import { methodKey, serviceNames } from "./names.js";
 
 /** The runtime entry generated code imports. */
@@ -34,7 +34,7 @@ function generateDefinition(f: GeneratedFile, service: DescService): void {
   const serviceDesc = f.importSchema(service);
   f.print(
     f.jsDoc(
-      `The grpc-js service definition of ${service.typeName}: paths, stream flags and protobuf-es serializers.\nUse it with \`server.addService\`, \`makeGenericClientConstructor\` or interceptors.`,
+      `The grpc-js service definition of ${service.typeName}: paths, stream flags and protobuf-es serializers.\nUse it with \`server.addService\`, \`makeGenericClientConstructor\` or interceptors.${deprecated(service)}`,
     ),
   );
   f.print(f.export("const", n.definition), `: {`);
@@ -62,8 +62,10 @@ function generateDefinition(f: GeneratedFile, service: DescService): void {
 function generateServerInterface(f: GeneratedFile, service: DescService): void {
   const n = serviceNames(service);
   f.print(
-    f.jsDoc(
-      `The server API of ${service.typeName}.\n\nA class that \`implements ${n.server}\` must implement every rpc; one that\n\`extends ${n.unimplemented}\` keeps compiling when the proto gains rpcs.\n\n@generated from service ${service.typeName}`,
+    serviceDoc(
+      f,
+      service,
+      `The server API of ${service.typeName}.\n\nA class that \`implements ${n.server}\` must implement every rpc; one that\n\`extends ${n.unimplemented}\` keeps compiling when the proto gains rpcs.`,
     ),
   );
   f.print(f.export("interface", n.server), ` {`);
@@ -81,7 +83,7 @@ function generateUnimplemented(f: GeneratedFile, service: DescService): void {
   const unimplemented = f.import("unimplemented", RUNTIME);
   f.print(
     f.jsDoc(
-      `Answers every rpc of ${service.typeName} with status UNIMPLEMENTED, like grpc-go's\nUnimplemented${service.name}Server. Extend it and override the rpcs you serve.`,
+      `Answers every rpc of ${service.typeName} with status UNIMPLEMENTED, like grpc-go's\nUnimplemented${service.name}Server. Extend it and override the rpcs you serve.${deprecated(service)}`,
     ),
   );
   f.print(f.export("class", n.unimplemented), ` implements `, n.server, ` {`);
@@ -102,7 +104,7 @@ function generateRegister(f: GeneratedFile, service: DescService): void {
   const registerService = f.import("registerService", RUNTIME);
   f.print(
     f.jsDoc(
-      `Mounts an implementation of ${service.typeName} on a grpc-js server. Errors a handler\nthrows or rejects with end the call with their gRPC status (UNKNOWN for plain errors).`,
+      `Mounts an implementation of ${service.typeName} on a grpc-js server. Errors a handler\nthrows or rejects with end the call with their gRPC status (UNKNOWN for plain errors).${deprecated(service)}`,
     ),
   );
   f.print(f.export("function", n.register), `(server: `, grpcServer, `, implementation: `, n.server, `): void {`);
@@ -116,8 +118,10 @@ function generateClient(f: GeneratedFile, service: DescService): void {
   const serviceClient = f.import("ServiceClient", RUNTIME);
   const callOptions = f.import("CallOptions", RUNTIME, true);
   f.print(
-    f.jsDoc(
-      `The client of ${service.typeName}.\n\n\`\`\`ts\nconst client = new ${n.client}("localhost:50051", grpc.credentials.createInsecure());\n\`\`\`\n\nMembers starting with \`$\` (\`$close()\`, \`$client\`) belong to the client, never to an rpc.\n\n@generated from service ${service.typeName}`,
+    serviceDoc(
+      f,
+      service,
+      `The client of ${service.typeName}.\n\n\`\`\`ts\nconst client = new ${n.client}("localhost:50051", grpc.credentials.createInsecure());\n\`\`\`\n\nMembers starting with \`$\` (\`$close()\`, \`$client\`) belong to the client, never to an rpc.`,
     ),
   );
   f.print(f.export("class", n.client), ` extends `, serviceClient, ` {`);
@@ -183,6 +187,26 @@ function generateClient(f: GeneratedFile, service: DescService): void {
   });
   f.print(`}`);
   f.print();
+}
+
+/**
+ * JSDoc for a service-level export: the service's own proto comment first (what a reader of
+ * the proto wrote), then what rpcgen adds, then where it came from and `@deprecated`.
+ */
+function serviceDoc(f: GeneratedFile, service: DescService, about: string) {
+  const { leading, trailing } = getComments(service);
+  const proto = [leading, trailing]
+    .filter((c): c is string => c !== undefined && c.trim() !== "")
+    // protoc keeps the space after `//`; JSDoc lines read better without it.
+    .map((c) => c.replace(/\n$/, "").replace(/^ /gm, ""))
+    .join("\n\n");
+  const text = proto === "" ? about : `${proto}\n\n${about}`;
+  return f.jsDoc(`${text}\n\n@generated from service ${service.typeName}${deprecated(service)}`);
+}
+
+/** Every export of a deprecated service carries the tag, so editors strike out all its uses. */
+function deprecated(service: DescService): string {
+  return service.deprecated ? "\n@deprecated" : "";
 }
 
 /** `typeof FooSchema`, imported type-only. */

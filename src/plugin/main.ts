@@ -1,7 +1,9 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CodeGeneratorRequestSchema, CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
 import { GenerateError } from "./names.js";
-import { plugin } from "./plugin.js";
+import { createPlugin } from "./plugin.js";
+
+const { name, version } = createPlugin();
 
 /**
  * Runs the plugin as protoc and buf call it: a CodeGeneratorRequest on stdin, a
@@ -11,18 +13,18 @@ import { plugin } from "./plugin.js";
  */
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "--version" || argv[0] === "-v") {
-    process.stdout.write(`${plugin.name} ${plugin.version}\n`);
+    process.stdout.write(`${name} ${version}\n`);
     return 0;
   }
   if (argv.length > 0) {
-    process.stderr.write(`${plugin.name}: expects a CodeGeneratorRequest on stdin (run it through protoc or buf)\n`);
+    process.stderr.write(`${name}: expects a CodeGeneratorRequest on stdin (run it through protoc or buf)\n`);
     return 1;
   }
   let request: ReturnType<typeof fromBinary<typeof CodeGeneratorRequestSchema>>;
   try {
     request = fromBinary(CodeGeneratorRequestSchema, await readAll(process.stdin));
   } catch (err) {
-    process.stderr.write(`${plugin.name}: cannot read the CodeGeneratorRequest: ${String(err)}\n`);
+    process.stderr.write(`${name}: cannot read the CodeGeneratorRequest: ${String(err)}\n`);
     return 1;
   }
   const response = runPlugin(request);
@@ -30,10 +32,12 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `plugin.run`, with input errors turned into `response.error`; bugs still throw. */
-export function runPlugin(request: Parameters<typeof plugin.run>[0]): ReturnType<typeof plugin.run> {
+type Plugin = ReturnType<typeof createPlugin>;
+
+/** Runs the plugin once, with input errors turned into `response.error`; bugs still throw. */
+export function runPlugin(request: Parameters<Plugin["run"]>[0]): ReturnType<Plugin["run"]> {
   try {
-    return plugin.run(request);
+    return createPlugin().run(request);
   } catch (err) {
     if (isInputError(err)) return create(CodeGeneratorResponseSchema, { error: err.message });
     throw err;

@@ -8,20 +8,25 @@ import { VERSION } from "./version.js";
  * `.d.ts`) beside protoc-gen-es's `<name>_pb.ts`. Takes the same `target`,
  * `import_extension` and `js_import_style` options as protoc-gen-es; with no options of
  * its own, protoplugin rejects any other option by name.
+ *
+ * A new plugin per request: protoplugin 2.13 keeps whether to transpile to .js/.d.ts in the
+ * plugin object, so a second run in one process would inherit the first run's targets.
  */
-export const plugin = createEcmaScriptPlugin({
-  name: "protoc-gen-ts-rpc",
-  version: `v${VERSION}`,
-  generateTs(schema) {
-    for (const file of schema.files) {
-      if (file.services.length === 0) continue;
-      checkNames(file);
-      const f = schema.generateFile(`${file.name}_rpc.ts`);
-      f.preamble(file);
-      // Fails to compile (or, in ESM, to link) against a runtime that dropped this API version.
-      f.print(f.import("supportPackageIsVersion1", RUNTIME), ";");
-      f.print();
-      for (const service of file.services) generateService(f, service);
-    }
-  },
-});
+export function createPlugin() {
+  return createEcmaScriptPlugin({
+    name: "protoc-gen-ts-rpc",
+    version: `v${VERSION}`,
+    generateTs(schema) {
+      for (const file of schema.files) {
+        if (file.services.length === 0) continue;
+        checkNames(file);
+        const f = schema.generateFile(`${file.name}_rpc.ts`);
+        f.preamble(file);
+        // Fails to compile (or, in ESM, to link) against a runtime that dropped this API version.
+        f.print(f.import("supportPackageIsVersion1", RUNTIME), ";");
+        f.print();
+        for (const service of file.services) generateService(f, service);
+      }
+    },
+  });
+}

@@ -23,6 +23,8 @@ export declare const GreeterDefinition: {
     readonly sayHello: RpcMethod<typeof HelloRequestSchema, typeof HelloReplySchema>;
 };
 /**
+ * The greeting service definition.
+ *
  * The server API of helloworld.Greeter.
  *
  * A class that `implements GreeterServer` must implement every rpc; one that
@@ -51,6 +53,8 @@ export declare class UnimplementedGreeterServer implements GreeterServer {
  */
 export declare function registerGreeterServer(server: Server, implementation: GreeterServer): void;
 /**
+ * The greeting service definition.
+ *
  * The client of helloworld.Greeter.
  *
  * ```ts

@@ -42,6 +42,8 @@ function registerGreeterServer(server, implementation) {
 }
 exports.registerGreeterServer = registerGreeterServer;
 /**
+ * The greeting service definition.
+ *
  * The client of helloworld.Greeter.
  *
  * ```ts

@@ -33,6 +33,8 @@ export const CounterDefinition: {
 };
 
 /**
+ * Counter counts.
+ *
  * The server API of fixtures.editions.Counter.
  *
  * A class that `implements CounterServer` must implement every rpc; one that
@@ -68,6 +70,8 @@ export function registerCounterServer(server: Server, implementation: CounterSer
 }
 
 /**
+ * Counter counts.
+ *
  * The client of fixtures.editions.Counter.
  *
  * ```ts

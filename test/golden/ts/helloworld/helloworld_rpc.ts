@@ -32,6 +32,8 @@ export const GreeterDefinition: {
 };
 
 /**
+ * The greeting service definition.
+ *
  * The server API of helloworld.Greeter.
  *
  * A class that `implements GreeterServer` must implement every rpc; one that
@@ -67,6 +69,8 @@ export function registerGreeterServer(server: Server, implementation: GreeterSer
 }
 
 /**
+ * The greeting service definition.
+ *
  * The client of helloworld.Greeter.
  *
  * ```ts
