@@ -23,3 +23,13 @@ gen examples/helloworld/gen target=ts,import_extension=js helloworld/helloworld.
 
 # Editions 2023 need buf (from the npm package @bufbuild/buf); it writes into test/golden/ts.
 node_modules/.bin/buf generate proto --template scripts/buf.gen.golden.yaml --path proto/editions/editions.proto
+
+# Templates carry their generated code (a new project runs before any codegen), made by
+# `rpcgen generate` exactly as in a scaffolded project.
+for template in templates/*/; do
+  node bin/rpcgen.js generate --dir "$template" >/dev/null
+done
+
+# examples/greeter: the greeter template as `rpcgen new greeter` renders it.
+rm -rf examples/greeter
+node bin/rpcgen.js new greeter --template greeter --dir examples/greeter --no-install --yes >/dev/null

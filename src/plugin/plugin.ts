@@ -1,7 +1,7 @@
 import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
+import { VERSION } from "../version.js";
 import { generateService, RUNTIME } from "./generate-service.js";
 import { checkNames } from "./names.js";
-import { VERSION } from "./version.js";
 
 /**
  * protoc-gen-ts-rpc: for every proto file with services, writes `<name>_rpc.ts` (or `.js` +

@@ -1,0 +1,91 @@
+import { existsSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { VERSION } from "../../version.js";
+import { detectPackageManager, type PackageManager, runScript } from "../package-manager.js";
+import { step } from "../progress.js";
+import { checkProjectName, defaultDirectory } from "../project-name.js";
+import { askOverwrite, askProjectName, askTemplate, canPrompt } from "../prompts.js";
+import { runCommand } from "../run-command.js";
+import { checkInsideTarget, findCollisions, writePlan } from "../scaffold.js";
+import { defaultTemplate, listTemplates, renderTemplate } from "../template.js";
+import { UserError } from "../user-error.js";
+
+export interface NewOptions {
+  name?: string | undefined;
+  template?: string | undefined;
+  dir?: string | undefined;
+  pm?: PackageManager | undefined;
+  install: boolean;
+  force: boolean;
+  dryRun: boolean;
+  yes: boolean;
+}
+
+/** `rpcgen new`: a runnable project from a template, in a new or existing folder. */
+export async function newProject(options: NewOptions): Promise<void> {
+  const interactive = canPrompt() && !options.yes;
+  const name = options.name ?? (interactive ? await askProjectName() : undefined);
+  if (name === undefined) throw new UserError("missing project name: rpcgen new <name>");
+  checkProjectName(name);
+  const template = options.template ?? (interactive ? await askTemplate(listTemplates()) : defaultTemplate);
+  const target = resolve(options.dir ?? defaultDirectory(name));
+  if (existsSync(target) && !statSync(target).isDirectory())
+    throw new UserError(`${target} exists and is not a folder`);
+  const pm = options.pm ?? detectPackageManager();
+
+  const plan = renderTemplate(template, name, VERSION);
+  checkInsideTarget(target, plan);
+  const collisions = findCollisions(target, plan);
+  let overwrite = new Set<string>();
+  if (collisions.length > 0) {
+    if (options.force || options.dryRun || (interactive && (await askOverwrite(target, collisions)))) {
+      overwrite = new Set(collisions);
+    } else {
+      throw new UserError(
+        `${target} already has ${describeList(collisions)}; nothing was written (--force overwrites these files only)`,
+      );
+    }
+  }
+
+  if (options.dryRun) {
+    process.stdout.write(`would write ${plan.length} files to ${target} (template ${template}):\n`);
+    for (const file of plan) {
+      process.stdout.write(`  ${file.path}${overwrite.has(file.path) ? " (overwrite)" : ""}\n`);
+    }
+    return;
+  }
+
+  await step(`Writing ${plan.length} files of the ${template} template to ${target}`, () =>
+    writePlan(target, plan, overwrite),
+  );
+  if (options.install) {
+    await step(`Installing dependencies with ${pm}`, async () => {
+      const { code, output } = await runCommand(pm, ["install"], { cwd: target });
+      if (code !== 0) {
+        process.stderr.write(output.split("\n").slice(-20).join("\n"));
+        throw new UserError(`${pm} install failed (exit code ${code}) in ${target}; the project files are in place`);
+      }
+    });
+  }
+  printNextSteps(target, pm, options.install);
+}
+
+function printNextSteps(target: string, pm: PackageManager, installed: boolean): void {
+  const dir = relative(process.cwd(), target);
+  const lines = ["", "Done. Next:"];
+  if (dir !== "") lines.push(`  cd ${dir.includes(" ") ? JSON.stringify(dir) : dir}`);
+  if (!installed) lines.push(`  ${pm} install`);
+  lines.push(
+    `  ${runScript(pm, "start")}     # serves on 127.0.0.1:50051`,
+    `  ${runScript(pm, "client")}    # in another terminal: calls it`,
+    `  ${runScript(pm, "test")}`,
+    "",
+  );
+  process.stdout.write(lines.join("\n"));
+}
+
+/** "a, b and 3 more": keeps a collision list on one line. */
+function describeList(files: string[]): string {
+  const shown = files.slice(0, 8).join(", ");
+  return files.length > 8 ? `${shown} and ${files.length - 8} more` : shown;
+}

@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { packageRoot } from "./package-root.js";
+import { UserError } from "./user-error.js";
+
+/** A file to write: its path relative to the project folder (always with `/`) and its bytes. */
+export interface PlannedFile {
+  path: string;
+  content: Buffer;
+}
+
+export interface TemplateInfo {
+  name: string;
+  description: string;
+}
+
+/** Where templates live: real, runnable projects, one folder each, shipped in the npm package. */
+export const templatesDir = join(packageRoot, "templates");
+
+/** The template `rpcgen new` uses when none is asked for. */
+export const defaultTemplate = "greeter";
+
+/**
+ * Every folder under templates/ with a package.json is a template: adding one needs no code.
+ * The default comes first, then by name.
+ */
+export function listTemplates(): TemplateInfo[] {
+  const names = readdirSync(templatesDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && isFile(join(templatesDir, e.name, "package.json")))
+    .map((e) => e.name)
+    .sort((a, b) => Number(b === defaultTemplate) - Number(a === defaultTemplate) || a.localeCompare(b));
+  return names.map((name) => ({ name, description: readPackageJson(join(templatesDir, name)).description ?? "" }));
+}
+
+/**
+ * The files of a template rendered for a project. Only two things change: package.json gets
+ * the project's name and this rpcgen's version, and the README's title becomes the name.
+ * `_gitignore` becomes `.gitignore` (npm pack drops files named .gitignore).
+ */
+export function renderTemplate(template: string, projectName: string, rpcgenVersion: string): PlannedFile[] {
+  const known = listTemplates().map((t) => t.name);
+  if (!known.includes(template)) {
+    throw new UserError(`unknown template "${template}" (available: ${known.join(", ")})`);
+  }
+  const root = join(templatesDir, template);
+  const files: PlannedFile[] = [];
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const source = join(entry.parentPath, entry.name);
+    const path = relative(root, source).split(sep).join("/");
+    // A developer may have installed or built a template in place; none of that is template.
+    if (/(^|\/)(node_modules|dist)\//.test(path) || path === "package-lock.json") continue;
+    files.push({ path: path.replace(/(^|\/)_gitignore$/, "$1.gitignore"), content: readFileSync(source) });
+  }
+  for (const file of files) {
+    if (file.path === "package.json") file.content = renderPackageJson(file.content, projectName, rpcgenVersion);
+    if (file.path === "README.md")
+      file.content = Buffer.from(file.content.toString("utf8").replace(/^# .*/, `# ${projectName}`));
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)); // by code point: locale-free
+}
+
+function renderPackageJson(content: Buffer, name: string, rpcgenVersion: string): Buffer {
+  const pkg = JSON.parse(content.toString("utf8")) as PackageJson;
+  pkg.name = name;
+  if (pkg.dependencies?.rpcgen !== undefined) pkg.dependencies.rpcgen = `^${rpcgenVersion}`;
+  return Buffer.from(`${JSON.stringify(pkg, null, 2)}\n`);
+}
+
+interface PackageJson {
+  name?: string;
+  description?: string;
+  dependencies?: Record<string, string>;
+}
+
+function readPackageJson(dir: string): PackageJson {
+  return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as PackageJson;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,97 @@
+// Parse-only tests: the yargs definition of each command, with the commands replaced by a recorder.
+import { describe, expect, test } from "vitest";
+import type { NewOptions } from "../../src/cli/commands/new.js";
+import { createParser } from "../../src/cli/main.js";
+import { UserError } from "../../src/cli/user-error.js";
+
+async function parse(argv: string[]) {
+  const calls: { command: string; options: unknown }[] = [];
+  await createParser(argv, {
+    newProject: async (options: NewOptions) => void calls.push({ command: "new", options }),
+    generate: async (options) => void calls.push({ command: "generate", options }),
+  }).parseAsync();
+  return calls;
+}
+
+describe("rpcgen new", () => {
+  test("defaults", async () => {
+    expect(await parse(["new", "myservice"])).toEqual([
+      {
+        command: "new",
+        options: {
+          name: "myservice",
+          template: undefined,
+          dir: undefined,
+          pm: undefined,
+          install: true,
+          force: false,
+          dryRun: false,
+          yes: false,
+        },
+      },
+    ]);
+  });
+
+  test("every flag", async () => {
+    const [call] = await parse([
+      "new",
+      "svc",
+      "--template",
+      "greeter",
+      "--dir",
+      ".",
+      "--pm",
+      "pnpm",
+      "--no-install",
+      "--force",
+      "--dry-run",
+      "--yes",
+    ]);
+    expect(call?.options).toEqual({
+      name: "svc",
+      template: "greeter",
+      dir: ".",
+      pm: "pnpm",
+      install: false,
+      force: true,
+      dryRun: true,
+      yes: true,
+    });
+  });
+
+  test("short aliases", async () => {
+    const [call] = await parse(["new", "svc", "-t", "chat", "-d", "out", "-y"]);
+    expect(call?.options).toMatchObject({ template: "chat", dir: "out", yes: true });
+  });
+
+  test("the name may be left to the prompt", async () => {
+    const [call] = await parse(["new"]);
+    expect(call?.options).toMatchObject({ name: undefined });
+  });
+
+  test("an unknown package manager is a user error", async () => {
+    await expect(parse(["new", "svc", "--pm", "bun"])).rejects.toThrow(UserError);
+  });
+
+  test("an unknown flag is a user error", async () => {
+    await expect(parse(["new", "svc", "--frobnicate"])).rejects.toThrow("Unknown argument: frobnicate");
+  });
+});
+
+describe("rpcgen generate", () => {
+  test("defaults to the current folder", async () => {
+    expect(await parse(["generate"])).toEqual([{ command: "generate", options: { dir: undefined } }]);
+  });
+
+  test("--dir", async () => {
+    expect(await parse(["generate", "--dir", "p"])).toEqual([{ command: "generate", options: { dir: "p" } }]);
+  });
+});
+
+test("no command is a user error", async () => {
+  await expect(parse([])).rejects.toThrow(UserError);
+});
+
+test("an unknown command is a user error", async () => {
+  await expect(parse(["frob"])).rejects.toThrow(UserError);
+});

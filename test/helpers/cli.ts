@@ -1,0 +1,36 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const repoRoot = join(import.meta.dirname, "../..");
+const bin = join(repoRoot, "bin/rpcgen.js");
+
+/**
+ * Runs the built `rpcgen` bin as a user would, without a terminal: stdin is a pipe that stays
+ * open, so a command that waited for input would hit the timeout instead of passing.
+ */
+export function rpcgen(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const run = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: 20_000,
+    env: { ...process.env, CI: "", npm_config_user_agent: "", ...env },
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr, timedOut: run.error !== undefined };
+}
+
+/** A fresh temp folder per test, removed by `cleanup()`. */
+export function tempDirs() {
+  const dirs: string[] = [];
+  return {
+    make(): string {
+      const dir = mkdtempSync(join(tmpdir(), "rpcgen-cli-"));
+      dirs.push(dir);
+      return dir;
+    },
+    cleanup(): void {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
