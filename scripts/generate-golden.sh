@@ -30,6 +30,9 @@ for template in templates/*/; do
   node bin/rpcgen.js generate --dir "$template" >/dev/null
 done
 
-# examples/greeter: the greeter template as `rpcgen new greeter` renders it.
-rm -rf examples/greeter
-node bin/rpcgen.js new greeter --template greeter --dir examples/greeter --no-install --yes >/dev/null
+# examples/<template>: each template as `rpcgen new <template>` renders it.
+for template in templates/*/; do
+  name=$(basename "$template")
+  rm -rf "examples/$name"
+  node bin/rpcgen.js new "$name" --template "$name" --dir "examples/$name" --no-install --yes >/dev/null
+done

@@ -99,10 +99,10 @@ export function createParser(argv: string[], commands: Commands = realCommands):
 }
 
 /** Runs the CLI; returns the exit code: 0, 1 for user errors, 2 for internal errors. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], commands: Commands = realCommands): Promise<number> {
   const verbose = argv.includes("--verbose");
   try {
-    await createParser(argv).parseAsync();
+    await createParser(argv, commands).parseAsync();
     return 0;
   } catch (err) {
     if (err instanceof UserError) {

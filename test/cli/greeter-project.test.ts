@@ -1,77 +1,24 @@
 // End to end, as a newcomer would: rpcgen packed as npm would publish it, a greeter scaffolded
 // into a temp folder and installed from that tarball, its own tests, typecheck, server and
 // client, then two servers behind a real etcd sharing the calls.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { repoRoot, rpcgen, tempDirs } from "../helpers/cli.js";
+import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
+import { ProjectProcess, packRpcgen, runIn, scaffoldProject } from "../helpers/project.js";
 
 const temp = tempDirs();
 let project = "";
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(command, args, {
-    cwd: project,
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, ...env },
-  });
-}
+const run = (command: string, args: string[], env: NodeJS.ProcessEnv = {}) => runIn(project, command, args, env);
+const startServer = (env: NodeJS.ProcessEnv) => new ProjectProcess(project, "src/server.ts", { PORT: "0", ...env });
 
 beforeAll(() => {
   const work = temp.make();
-  const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", work], {
-    cwd: repoRoot,
-    encoding: "utf8",
-  });
-  expect(pack.status, pack.stderr).toBe(0);
-  const tarball = join(work, pack.stdout.trim().split("\n").pop()!);
-  expect(rpcgen(["new", "hello-svc", "--no-install"], work).status).toBe(0);
-  project = join(work, "hello-svc");
-  const install = run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tarball]);
-  expect(install.status, install.stderr).toBe(0);
+  project = scaffoldProject(work, "hello-svc", "greeter", packRpcgen(work));
 }, 180_000);
 afterAll(() => temp.cleanup());
-
-/** A server of the project (`tsx src/server.ts`, as `npm start` runs it) on a free port. */
-class ProjectServer {
-  readonly child: ChildProcess;
-  output = "";
-  private readonly exited: Promise<number | null>;
-
-  constructor(env: NodeJS.ProcessEnv) {
-    this.child = spawn(join(project, "node_modules/.bin/tsx"), ["src/server.ts"], {
-      cwd: project,
-      env: { ...process.env, PORT: "0", ...env },
-    });
-    this.child.stdout?.on("data", (c: Buffer) => (this.output += c));
-    this.child.stderr?.on("data", (c: Buffer) => (this.output += c));
-    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
-  }
-
-  /** Waits (at most 20 s) for a line of the server's output to match. */
-  async waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
-    for (let i = 0; i < 200; i++) {
-      const match = this.output.match(pattern);
-      if (match) return match;
-      if (this.child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`server output never matched ${pattern}:\n${this.output}`);
-  }
-
-  async address(): Promise<string> {
-    return (await this.waitFor(/listening on (127\.0\.0\.1:\d+)/))[1]!;
-  }
-
-  /** SIGTERM, as a process manager stops it; resolves with the exit code. */
-  stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill("SIGTERM");
-    return this.exited;
-  }
-}
 
 test("the project's own npm test passes", () => {
   const result = run("npm", ["test"]);
@@ -94,7 +41,7 @@ test("rpcgen generate inside the project reproduces the scaffolded code", () => 
 });
 
 test("direct mode: the server says so, the client gets the reply, SIGTERM stops it cleanly", async () => {
-  const server = new ProjectServer({});
+  const server = startServer({});
   try {
     const address = await server.address();
     expect(server.output).toContain("(mode: direct, no etcd)");
@@ -118,7 +65,7 @@ describe("etcd mode", () => {
 
   test("two servers register, a client through etcd:/// reaches both", async () => {
     const env = { ETCD_ENDPOINTS: etcd.endpoint };
-    const servers = [new ProjectServer(env), new ProjectServer(env)];
+    const servers = [startServer(env), startServer(env)];
     try {
       const addresses = await Promise.all(servers.map((s) => s.address()));
       for (const s of servers) {

@@ -1,11 +1,12 @@
 // `rpcgen new` as a subprocess in temp folders, without a terminal, for every rule of the
 // command: names, targets, collisions, --force, --dry-run, and writing only inside the target.
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { renderTemplate } from "../../src/cli/template.js";
 import { VERSION } from "../../src/version.js";
-import { rpcgen, tempDirs } from "../helpers/cli.js";
+import { cliBin, rpcgen, tempDirs } from "../helpers/cli.js";
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
@@ -175,4 +176,41 @@ describe("the command line", () => {
     const run = rpcgen(["new", "svc", "--no-install"], cwd, { npm_config_user_agent: "pnpm/9.1.0 npm/? node/v20" });
     expect(run.stdout).toContain("  pnpm install\n  pnpm start");
   });
+});
+
+test("on a terminal it asks for the name and template that were not given", async () => {
+  const cwd = temp.make();
+  // `script` (util-linux) runs rpcgen on a pseudo-terminal (sized, or every character wraps);
+  // answers are typed when asked.
+  const child = spawn(
+    "script",
+    [
+      "-qfec",
+      `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(cliBin)} new --no-install`,
+      "/dev/null",
+    ],
+    {
+      cwd,
+      env: { ...process.env, CI: "", npm_config_user_agent: "" },
+    },
+  );
+  let output = "";
+  const answered = new Set<string>();
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes("Project name") && !answered.has("name")) {
+      answered.add("name");
+      child.stdin.write("tty-svc\r");
+    }
+    if (output.includes("Template") && !answered.has("template")) {
+      answered.add("template");
+      child.stdin.write("\r"); // the first choice: greeter
+    }
+  });
+  const timer = setTimeout(() => child.kill(), 20_000);
+  const code = await new Promise((resolve) => child.on("exit", resolve));
+  clearTimeout(timer);
+  expect([...answered]).toEqual(["name", "template"]);
+  expect(code).toBe(0);
+  expect(JSON.parse(readFileSync(join(cwd, "tty-svc/package.json"), "utf8")).name).toBe("tty-svc");
 });

@@ -1,7 +1,7 @@
 // Parse-only tests: the yargs definition of each command, with the commands replaced by a recorder.
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import type { NewOptions } from "../../src/cli/commands/new.js";
-import { createParser } from "../../src/cli/main.js";
+import { createParser, main } from "../../src/cli/main.js";
 import { UserError } from "../../src/cli/user-error.js";
 
 async function parse(argv: string[]) {
@@ -94,4 +94,33 @@ test("no command is a user error", async () => {
 
 test("an unknown command is a user error", async () => {
   await expect(parse(["frob"])).rejects.toThrow(UserError);
+});
+
+describe("exit codes", () => {
+  const failing = (err: Error) => ({ newProject: async () => Promise.reject(err), generate: async () => {} });
+
+  async function exit(argv: string[], err: Error) {
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const code = await main(argv, failing(err));
+      return { code, stderr: stderr.mock.calls.map((c) => String(c[0])).join("") };
+    } finally {
+      stderr.mockRestore();
+    }
+  }
+
+  test("a user error is one line and exit code 1", async () => {
+    expect(await exit(["new", "x"], new UserError("bad name"))).toEqual({ code: 1, stderr: "rpcgen: bad name\n" });
+  });
+
+  test("an internal error is exit code 2, its stack only with --verbose", async () => {
+    const quiet = await exit(["new", "x"], new Error("boom"));
+    expect(quiet).toEqual({
+      code: 2,
+      stderr: "rpcgen: internal error: boom (run with --verbose for the stack trace)\n",
+    });
+    const verbose = await exit(["new", "x", "--verbose"], new Error("boom"));
+    expect(verbose.code).toBe(2);
+    expect(verbose.stderr).toMatch(/^rpcgen: internal error: boom\nError: boom\n {4}at /);
+  });
 });

@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const repoRoot = join(import.meta.dirname, "../..");
-const bin = join(repoRoot, "bin/rpcgen.js");
+export const cliBin = join(repoRoot, "bin/rpcgen.js");
 
 /**
  * Runs the built `rpcgen` bin as a user would, without a terminal: stdin is a pipe that stays
  * open, so a command that waited for input would hit the timeout instead of passing.
  */
 export function rpcgen(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const run = spawnSync(process.execPath, [bin, ...args], {
+  const run = spawnSync(process.execPath, [cliBin, ...args], {
     cwd,
     encoding: "utf8",
     timeout: 20_000,

@@ -72,16 +72,17 @@ export async function newProject(options: NewOptions): Promise<void> {
 
 function printNextSteps(target: string, pm: PackageManager, installed: boolean): void {
   const dir = relative(process.cwd(), target);
-  const lines = ["", "Done. Next:"];
-  if (dir !== "") lines.push(`  cd ${dir.includes(" ") ? JSON.stringify(dir) : dir}`);
-  if (!installed) lines.push(`  ${pm} install`);
-  lines.push(
-    `  ${runScript(pm, "start")}     # serves on 127.0.0.1:50051`,
-    `  ${runScript(pm, "client")}    # in another terminal: calls it`,
-    `  ${runScript(pm, "test")}`,
-    "",
+  const steps: [string, string][] = [];
+  if (dir !== "") steps.push([`cd ${dir.includes(" ") ? JSON.stringify(dir) : dir}`, ""]);
+  if (!installed) steps.push([`${pm} install`, ""]);
+  steps.push(
+    [runScript(pm, "start"), "serves on 127.0.0.1:50051"],
+    [runScript(pm, "client"), "in another terminal: calls it"],
+    [runScript(pm, "test"), ""],
   );
-  process.stdout.write(lines.join("\n"));
+  const width = Math.max(...steps.map(([command]) => command.length));
+  const lines = steps.map(([command, note]) => (note ? `  ${command.padEnd(width)}  # ${note}` : `  ${command}`));
+  process.stdout.write(["", "Done. Next:", ...lines, ""].join("\n"));
 }
 
 /** "a, b and 3 more": keeps a collision list on one line. */
