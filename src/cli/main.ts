@@ -2,16 +2,18 @@ import yargs, { type Argv } from "yargs";
 import { VERSION } from "../version.js";
 import { generate } from "./commands/generate.js";
 import { type NewOptions, newProject } from "./commands/new.js";
+import { type SyncOptions, sync } from "./commands/sync.js";
 import { packageManagers } from "./package-manager.js";
 import { UserError } from "./user-error.js";
 
 /** What the commands do once parsed; tests swap these to check parsing alone. */
 export interface Commands {
   newProject(options: NewOptions): Promise<void>;
-  generate(options: { dir?: string | undefined }): Promise<void>;
+  generate(options: { dir?: string | undefined; sync: boolean }): Promise<void>;
+  sync(options: SyncOptions): Promise<void>;
 }
 
-const realCommands: Commands = { newProject, generate };
+const realCommands: Commands = { newProject, generate, sync };
 
 /** The yargs parser of `rpcgen`: strict (unknown flags and commands are errors), no process exit. */
 export function createParser(argv: string[], commands: Commands = realCommands): Argv {
@@ -76,15 +78,32 @@ export function createParser(argv: string[], commands: Commands = realCommands):
     )
     .command(
       "generate",
-      "Regenerate code from proto/ with buf generate (buf.gen.yaml)",
+      "Regenerate code from proto/ with buf generate (buf.gen.yaml), then sync implementation classes",
       (y) =>
         y
           .option("dir", { alias: "d", type: "string", describe: "Project folder (default: the current folder)" })
-          .example("$0 generate", "write src/gen/**/*_pb.ts and *_rpc.ts from proto/"),
-      (args) => commands.generate({ dir: args.dir }),
+          .option("sync", {
+            type: "boolean",
+            default: true,
+            describe: "Run rpcgen sync afterwards (--no-sync to skip)",
+          })
+          .example("$0 generate", "write src/gen/**/*_pb.ts and *_rpc.ts from proto/, add stubs for new rpcs"),
+      (args) => commands.generate({ dir: args.dir, sync: args.sync }),
+    )
+    .command(
+      "sync",
+      "Give every service an implementation class and stubs for new rpcs; never deletes user code",
+      (y) =>
+        y
+          .option("dir", { alias: "d", type: "string", describe: "Project folder (default: the current folder)" })
+          .option("check", { type: "boolean", default: false, describe: "Write nothing; exit 1 if out of sync (CI)" })
+          .option("dry-run", { type: "boolean", default: false, describe: "Write nothing; print the edits as a diff" })
+          .example("$0 sync --check", "fail when an rpc has no method yet")
+          .example("$0 sync --dry-run", "show the stubs sync would add"),
+      (args) => commands.sync({ dir: args.dir, check: args.check, dryRun: args["dry-run"] }),
     )
     .option("verbose", { type: "boolean", default: false, describe: "Show stack traces of internal errors" })
-    .demandCommand(1, "name a command: rpcgen new <name>, or rpcgen generate")
+    .demandCommand(1, "name a command: rpcgen new <name>, rpcgen generate or rpcgen sync")
     .strict()
     .version(VERSION)
     .alias("version", "v")

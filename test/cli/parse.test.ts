@@ -9,6 +9,7 @@ async function parse(argv: string[]) {
   await createParser(argv, {
     newProject: async (options: NewOptions) => void calls.push({ command: "new", options }),
     generate: async (options) => void calls.push({ command: "generate", options }),
+    sync: async (options) => void calls.push({ command: "sync", options }),
   }).parseAsync();
   return calls;
 }
@@ -80,11 +81,27 @@ describe("rpcgen new", () => {
 
 describe("rpcgen generate", () => {
   test("defaults to the current folder", async () => {
-    expect(await parse(["generate"])).toEqual([{ command: "generate", options: { dir: undefined } }]);
+    expect(await parse(["generate"])).toEqual([{ command: "generate", options: { dir: undefined, sync: true } }]);
   });
 
   test("--dir", async () => {
-    expect(await parse(["generate", "--dir", "p"])).toEqual([{ command: "generate", options: { dir: "p" } }]);
+    expect(await parse(["generate", "--dir", "p", "--no-sync"])).toEqual([
+      { command: "generate", options: { dir: "p", sync: false } },
+    ]);
+  });
+});
+
+describe("rpcgen sync", () => {
+  test("defaults", async () => {
+    expect(await parse(["sync"])).toEqual([
+      { command: "sync", options: { dir: undefined, check: false, dryRun: false } },
+    ]);
+  });
+
+  test("--check, --dry-run, --dir", async () => {
+    expect(await parse(["sync", "--check", "--dry-run", "-d", "p"])).toEqual([
+      { command: "sync", options: { dir: "p", check: true, dryRun: true } },
+    ]);
   });
 });
 
@@ -97,7 +114,11 @@ test("an unknown command is a user error", async () => {
 });
 
 describe("exit codes", () => {
-  const failing = (err: Error) => ({ newProject: async () => Promise.reject(err), generate: async () => {} });
+  const failing = (err: Error) => ({
+    newProject: async () => Promise.reject(err),
+    generate: async () => {},
+    sync: async () => {},
+  });
 
   async function exit(argv: string[], err: Error) {
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);

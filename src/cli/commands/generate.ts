@@ -6,13 +6,15 @@ import { packageRoot } from "../package-root.js";
 import { step } from "../progress.js";
 import { runCommand } from "../run-command.js";
 import { UserError } from "../user-error.js";
+import { sync } from "./sync.js";
 
 /**
  * `rpcgen generate`: `buf generate` in a project, with buf from the npm package
  * @bufbuild/buf (no protoc install) and this rpcgen's own protoc-gen-ts-rpc, so generated
- * code always matches the runtime it was generated with.
+ * code always matches the runtime it was generated with. Then `rpcgen sync`, so new rpcs get
+ * stubs in the implementation classes.
  */
-export async function generate(options: { dir?: string | undefined }): Promise<void> {
+export async function generate(options: { dir?: string | undefined; sync: boolean }): Promise<void> {
   const project = resolve(options.dir ?? ".");
   if (!existsSync(join(project, "buf.gen.yaml"))) {
     throw new UserError(`no buf.gen.yaml in ${project}: run rpcgen generate in a project made by rpcgen new`);
@@ -37,6 +39,7 @@ export async function generate(options: { dir?: string | undefined }): Promise<v
   } finally {
     rmSync(shim, { recursive: true, force: true });
   }
+  if (options.sync) await sync({ dir: project, check: false, dryRun: false });
 }
 
 /** buf's launcher script from @bufbuild/buf: the project's own, else the one rpcgen came with. */
