@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
+command -v etcd >/dev/null || need_apt+=(etcd-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing ${need_apt[*]} (apt-get)"
   if [ "$(id -u)" -ne 0 ]; then echo "need root to install ${need_apt[*]}; install them and rerun" >&2; exit 1; fi
@@ -23,9 +24,9 @@ npx biome ci .
 
 echo "==> golden output"
 bash scripts/generate-golden.sh
-if [ -n "$(git status --porcelain -- test/golden examples)" ]; then
-  git status --short -- test/golden examples
-  echo "golden output is stale: run 'npm run build && bash scripts/generate-golden.sh' and commit test/golden and examples" >&2
+if [ -n "$(git status --porcelain -- test/golden examples templates)" ]; then
+  git status --short -- test/golden examples templates
+  echo "golden output is stale: run 'npm run build && bash scripts/generate-golden.sh' and commit test/golden, examples and templates" >&2
   exit 1
 fi
 

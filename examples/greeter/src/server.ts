@@ -22,29 +22,9 @@ const port = await new Promise<number>((resolve, reject) =>
 const address = `${config.host}:${port}`;
 greeter.instance = address;
 
-// Register only now that the port is bound, so no client is sent to a server that is not there.
-let registration: Registration | undefined;
-if (config.etcdEndpoints.length > 0) {
-  registration = registerInstance({
-    service: GreeterServiceName,
-    port,
-    host: config.advertiseHost ?? config.host,
-    endpoints: config.etcdEndpoints,
-    onEvent: (event) => {
-      if (event.type !== "registered") console.log(`etcd: ${event.type} ${event.key}`);
-    },
-  });
-  console.log(
-    `greeter listening on ${address} (mode: etcd, registering ${registration.key} at ${config.etcdEndpoints.join(",")})`,
-  );
-  await registration.ready;
-  console.log(`greeter registered in etcd as ${registration.key}`);
-} else {
-  console.log(`greeter listening on ${address} (mode: direct, no etcd)`);
-}
-
 // Graceful stop: leave etcd first so clients stop picking this instance, then let running
 // calls finish; a second signal, or 10 s, forces it.
+let registration: Registration | undefined;
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
@@ -58,4 +38,26 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       process.exit(0);
     });
   });
+}
+
+// Register only now that the port is bound, so no client is sent to a server that is not there.
+if (config.etcdEndpoints.length > 0) {
+  registration = registerInstance({
+    service: GreeterServiceName,
+    port,
+    // A wildcard listen address is not one clients can dial: then rpcgen detects this host's address.
+    host: config.advertiseHost ?? (["0.0.0.0", "::", "[::]"].includes(config.host) ? undefined : config.host),
+    endpoints: config.etcdEndpoints,
+    onEvent: (event) => {
+      if (event.type !== "registered") console.log(`etcd: ${event.type} ${event.key}`);
+    },
+  });
+  console.log(
+    `greeter listening on ${address} (mode: etcd, registering ${registration.key} at ${config.etcdEndpoints.join(",")})`,
+  );
+  // While etcd is unreachable this waits (and keeps retrying); the server already serves.
+  await registration.ready;
+  console.log(`greeter registered in etcd as ${registration.key}`);
+} else {
+  console.log(`greeter listening on ${address} (mode: direct, no etcd)`);
 }

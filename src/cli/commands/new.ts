@@ -50,7 +50,8 @@ export async function newProject(options: NewOptions): Promise<void> {
   if (options.dryRun) {
     process.stdout.write(`would write ${plan.length} files to ${target} (template ${template}):\n`);
     for (const file of plan) {
-      process.stdout.write(`  ${file.path}${overwrite.has(file.path) ? " (overwrite)" : ""}\n`);
+      const exists = overwrite.has(file.path) ? (options.force ? " (overwrite)" : " (exists: needs --force)") : "";
+      process.stdout.write(`  ${file.path}${exists}\n`);
     }
     return;
   }

@@ -1,0 +1,127 @@
+// A real etcd (Debian's etcd-server package) on free 127.0.0.1 ports with a temp data dir.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function findEtcd(): string | undefined {
+  try {
+    return execFileSync("sh", ["-c", "command -v etcd"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The etcd binary, or undefined; under CI=true a missing binary throws (a failure, never a skip). */
+export const etcdBinary = findEtcd();
+if (etcdBinary === undefined && process.env.CI === "true") {
+  throw new Error("etcd is not installed (apt-get install etcd-server); CI must run the etcd tests");
+}
+
+/** A free TCP port on 127.0.0.1 (free when asked; etcd binds it a moment later). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+export interface EtcdServer {
+  /** `127.0.0.1:<port>`, for ETCD_ENDPOINTS or etcd:// targets. */
+  readonly endpoint: string;
+  /** Stops the process (SIGTERM) and waits for it to exit; the data dir stays for `start()`. */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports and data dir and waits until it is healthy. */
+  start(): Promise<void>;
+  /** Stops it and removes the data dir. */
+  destroy(): Promise<void>;
+  /** The sum of the Prometheus samples whose line starts with `prefix` (e.g. `etcd_debugging_mvcc_watcher_total`). */
+  metric(prefix: string): Promise<number>;
+}
+
+/** Starts etcd and resolves once `/health` answers; the caller must `destroy()` it. */
+export async function startEtcd(): Promise<EtcdServer> {
+  if (etcdBinary === undefined) throw new Error("etcd is not installed");
+  const binary = etcdBinary;
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "rpcgen-etcd-"));
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  let child: ChildProcess | undefined;
+  let log = "";
+
+  const start = async () => {
+    log = "";
+    const proc = spawn(
+      binary,
+      [
+        "--name=test",
+        `--data-dir=${dataDir}`,
+        `--listen-client-urls=${client}`,
+        `--advertise-client-urls=${client}`,
+        `--listen-peer-urls=${peer}`,
+        `--initial-advertise-peer-urls=${peer}`,
+        `--initial-cluster=test=${peer}`,
+        "--logger=zap",
+        "--log-level=error",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child = proc;
+    proc.stdout?.on("data", (d: Buffer) => {
+      log += d;
+    });
+    proc.stderr?.on("data", (d: Buffer) => {
+      log += d;
+    });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null) throw new Error(`etcd exited with ${proc.exitCode}: ${log}`);
+      const healthy = await fetch(`${client}/health`)
+        .then(async (r) => (await r.json()) as { health?: string })
+        .then((b) => b.health === "true")
+        .catch(() => false);
+      if (healthy) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    proc.kill("SIGKILL");
+    throw new Error(`etcd did not become healthy within 15 s: ${log}`);
+  };
+
+  const stop = async () => {
+    const proc = child;
+    child = undefined;
+    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await start();
+  return {
+    endpoint: `127.0.0.1:${clientPort}`,
+    stop,
+    start,
+    destroy: async () => {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    metric: async (prefix) => {
+      const text = await (await fetch(`${client}/metrics`)).text();
+      return text
+        .split("\n")
+        .filter((line) => line.startsWith(prefix))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
+    },
+  };
+}
