@@ -36,3 +36,6 @@ for template in templates/*/; do
   rm -rf "examples/$name"
   node bin/rpcgen.js new "$name" --template "$name" --dir "examples/$name" --no-install --yes >/dev/null
 done
+
+# The runtime's own protos, the interop example and the runtime tests' clients.
+bash scripts/generate-protos.sh

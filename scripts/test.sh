@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
 command -v etcd >/dev/null || need_apt+=(etcd-server)
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v script >/dev/null || need_apt+=(bsdutils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing ${need_apt[*]} (apt-get)"
   if [ "$(id -u)" -ne 0 ]; then echo "need root to install ${need_apt[*]}; install them and rerun" >&2; exit 1; fi
@@ -24,8 +27,8 @@ npx biome ci .
 
 echo "==> golden output"
 bash scripts/generate-golden.sh
-if [ -n "$(git status --porcelain -- test/golden examples templates)" ]; then
-  git status --short -- test/golden examples templates
+if [ -n "$(git status --porcelain -- test/golden examples templates src/runtime/gen test/runtime/gen)" ]; then
+  git status --short -- test/golden examples templates src/runtime/gen test/runtime/gen
   echo "golden output is stale: run 'npm run build && bash scripts/generate-golden.sh' and commit test/golden, examples and templates" >&2
   exit 1
 fi

@@ -1,6 +1,7 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { type MetadataInit, toMetadata } from "./metadata.js";
+import { Code, RpcError } from "./rpc-error.js";
 
 /** Any grpc-js server call. */
 export type ServerCall =
@@ -19,7 +20,11 @@ export interface CallContext {
   readonly method: string;
   /** The client's deadline, if it set one. */
   readonly deadline: Date | undefined;
-  /** Aborted when the call is cancelled by the client, its deadline passes or its connection drops. */
+  /**
+   * Aborted when the client cancels, the deadline passes or the connection drops (and, as Go's
+   * context, once the call has ended). Its `reason` is an RpcError: DEADLINE_EXCEEDED or CANCELLED.
+   * Pass it to whatever the handler waits on, so that nothing keeps running for a dead call.
+   */
   readonly signal: AbortSignal;
   /** Trailers sent with the status when the handler ends (on success and on error). */
   readonly trailer: grpc.Metadata;
@@ -55,17 +60,15 @@ export class ServerCallContext implements CallContext {
   }
 
   get deadline(): Date | undefined {
-    const d = this.call.getDeadline();
-    if (d instanceof Date) return d;
-    return Number.isFinite(d) ? new Date(d) : undefined;
+    return toDate(this.call.getDeadline());
   }
 
   get signal(): AbortSignal {
     if (this.#signal === undefined) {
       const controller = new AbortController();
       this.#signal = controller;
-      if (this.call.cancelled) controller.abort(cancelledReason());
-      else (this.call as NodeJS.EventEmitter).once("cancelled", () => controller.abort(cancelledReason()));
+      if (this.call.cancelled) controller.abort(cancelReason(this.call));
+      else (this.call as NodeJS.EventEmitter).once("cancelled", () => controller.abort(cancelReason(this.call)));
     }
     return this.#signal.signal;
   }
@@ -85,6 +88,26 @@ export class ServerCallContext implements CallContext {
   }
 }
 
-function cancelledReason(): Error {
-  return new Error("call cancelled");
+/**
+ * A client's own deadline timer fires slightly before the server's (the server's deadline starts
+ * when the request arrives), so its RST_STREAM lands just before the server's deadline: a
+ * cancellation that close to the deadline counts as the deadline passing.
+ */
+const DEADLINE_SLACK_MS = 50;
+
+/** Why a server call ended early. grpc-js reports an expired deadline like a cancellation; the clock tells them apart. */
+export function cancelReason(call: { getDeadline(): grpc.Deadline }): RpcError {
+  if (deadlinePassed(call)) return new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
+  return new RpcError(Code.CANCELLED, "call cancelled");
+}
+
+/** Whether the call's deadline has passed (or is within the slack above). */
+export function deadlinePassed(call: { getDeadline(): grpc.Deadline }): boolean {
+  const deadline = toDate(call.getDeadline());
+  return deadline !== undefined && Date.now() >= deadline.getTime() - DEADLINE_SLACK_MS;
+}
+
+function toDate(d: grpc.Deadline): Date | undefined {
+  if (d instanceof Date) return d;
+  return Number.isFinite(d) ? new Date(d) : undefined;
 }

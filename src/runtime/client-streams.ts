@@ -1,9 +1,21 @@
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { errorFromStatus } from "./rpc-error.js";
+import { cancelCall, isCancelled, markStarted } from "./call-options.js";
+import { Code, errorFromStatus, RpcError } from "./rpc-error.js";
+
+/** Response headers and trailers of a streaming call, as Go's `Header()` and `Trailer()`. */
+export interface CallMetadata {
+  /**
+   * The response headers, once they arrive; empty if the call ended without any (a
+   * trailers-only response, such as an error before the first message).
+   */
+  header(): Promise<grpc.Metadata>;
+  /** The trailers, once the call has ended, on success and on error (never rejects). */
+  trailer(): Promise<grpc.Metadata>;
+}
 
 /** The responses of a server-streaming call: iterate with `for await`, or call Go's `recv()`. */
-export interface ServerStreamCall<O> extends AsyncIterable<O> {
+export interface ServerStreamCall<O> extends AsyncIterable<O>, CallMetadata {
   /** The next response, or `undefined` when the server ended the stream with OK; rejects with RpcError. */
   recv(): Promise<O | undefined>;
   /** Cancels the call; the server sees CANCELLED. Breaking out of `for await` does this too. */
@@ -11,7 +23,7 @@ export interface ServerStreamCall<O> extends AsyncIterable<O> {
 }
 
 /** A client-streaming call driven by hand (Go's `Send` / `CloseAndRecv`). */
-export interface ClientStreamCall<I extends DescMessage, O> {
+export interface ClientStreamCall<I extends DescMessage, O> extends CallMetadata {
   /** Sends one request; resolves when the transport can take more (back-pressure). */
   send(message: MessageInitShape<I>): Promise<void>;
   /** Closes the client's side and waits for the response. */
@@ -33,6 +45,28 @@ type StatusCall = NodeJS.EventEmitter & { cancel(): void };
 export function finalStatus(call: StatusCall): Promise<grpc.StatusObject> {
   call.on("error", () => {});
   return new Promise((resolve) => call.once("status", resolve));
+}
+
+/** Header and trailer promises of a call, listening from the start so nothing is missed. */
+export class CallMetadataImpl implements CallMetadata {
+  readonly #header: Promise<grpc.Metadata>;
+  readonly #trailer: Promise<grpc.Metadata>;
+
+  constructor(call: StatusCall, status: Promise<grpc.StatusObject>) {
+    this.#header = new Promise((resolve) => {
+      call.once("metadata", resolve);
+      status.then(() => resolve(new grpc.Metadata()));
+    });
+    this.#trailer = status.then((s) => s.metadata);
+  }
+
+  header(): Promise<grpc.Metadata> {
+    return this.#header;
+  }
+
+  trailer(): Promise<grpc.Metadata> {
+    return this.#trailer;
+  }
 }
 
 /**
@@ -67,19 +101,21 @@ export class ResponseIterator<O> implements AsyncIterator<O, undefined> {
   }
 
   async return(): Promise<IteratorResult<O, undefined>> {
-    if (!this.#done) this.#call.cancel();
+    if (!this.#done) cancelCall(this.#call);
     return { done: true, value: undefined };
   }
 }
 
-export class ServerStreamCallImpl<O> implements ServerStreamCall<O> {
+export class ServerStreamCallImpl<O> extends CallMetadataImpl implements ServerStreamCall<O> {
   protected readonly call: StatusCall;
   protected readonly status: Promise<grpc.StatusObject>;
   readonly #iterator: ResponseIterator<O>;
 
-  constructor(call: StatusCall) {
+  constructor(call: StatusCall, status = finalStatus(call)) {
+    super(call, status);
+    markStarted(call);
     this.call = call;
-    this.status = finalStatus(call);
+    this.status = status;
     this.#iterator = new ResponseIterator(call, this.status);
   }
 
@@ -89,7 +125,7 @@ export class ServerStreamCallImpl<O> implements ServerStreamCall<O> {
   }
 
   cancel(): void {
-    this.call.cancel();
+    cancelCall(this.call);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<O> {
@@ -107,6 +143,7 @@ export async function writeMessage<I extends DescMessage>(
   state: { ended: grpc.StatusObject | undefined },
   init: MessageInitShape<I>,
 ): Promise<void> {
+  if (isCancelled(call) && !state.ended) throw new RpcError(Code.CANCELLED, "call cancelled");
   if (state.ended) {
     if (state.ended.code !== grpc.status.OK) throw errorFromStatus(state.ended);
     return; // The server already answered; like Go's io.EOF, the message is not sent.
@@ -140,20 +177,23 @@ export class BidiStreamCallImpl<I extends DescMessage, O>
   }
 
   closeSend(): void {
-    (this.call as WritableCall).end();
+    // After cancel() the half-close must not reach the server before the (deferred) reset does.
+    if (!isCancelled(this.call)) (this.call as WritableCall).end();
   }
 }
 
-export class ClientStreamCallImpl<I extends DescMessage, O> implements ClientStreamCall<I, O> {
+export class ClientStreamCallImpl<I extends DescMessage, O> extends CallMetadataImpl implements ClientStreamCall<I, O> {
   readonly #call: WritableCall;
   readonly #status: Promise<grpc.StatusObject>;
   readonly #response: Promise<O>;
   readonly #schema: I;
   readonly #state: { ended: grpc.StatusObject | undefined } = { ended: undefined };
 
-  constructor(call: StatusCall, response: Promise<O>, schema: I) {
+  constructor(call: StatusCall, response: Promise<O>, schema: I, status = finalStatus(call)) {
+    super(call, status);
+    markStarted(call);
     this.#call = call as WritableCall;
-    this.#status = finalStatus(call);
+    this.#status = status;
     this.#status.then((s) => {
       this.#state.ended = s;
     });
@@ -168,11 +208,12 @@ export class ClientStreamCallImpl<I extends DescMessage, O> implements ClientStr
   }
 
   closeAndRecv(): Promise<O> {
-    this.#call.end();
+    // After cancel() the half-close must not reach the server before the (deferred) reset does.
+    if (!isCancelled(this.#call)) this.#call.end();
     return this.#response;
   }
 
   cancel(): void {
-    this.#call.cancel();
+    cancelCall(this.#call);
   }
 }

@@ -12,6 +12,8 @@ export interface RpcMethod<I extends DescMessage, O extends DescMessage>
   readonly originalName: string;
   readonly input: I;
   readonly output: O;
+  /** The protobuf-es descriptor of the rpc; through `parent` and `parent.file`, its service and file. */
+  readonly descriptor: DescMethod;
 }
 
 /** Builds the grpc-js definition of one rpc from its protobuf-es descriptor. */
@@ -30,6 +32,7 @@ export function methodDefinition<I extends DescMessage, O extends DescMessage>(
     responseDeserialize: (bytes) => fromBinary(output, bytes),
     input,
     output,
+    descriptor: method,
   };
 }
 

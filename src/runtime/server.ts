@@ -4,6 +4,7 @@ import { type CallContext, ServerCallContext, type ServerStream } from "./call-c
 import type { RpcMethod, RpcService } from "./method-definition.js";
 import { ReadableRequestStream } from "./request-stream.js";
 import { Code, RpcError, statusFromError } from "./rpc-error.js";
+import { type OpenCall, type ServerState, serverState } from "./server-state.js";
 
 /** What a unary or client-streaming handler returns: the response (a message or init object), or a promise of it. */
 export type UnaryResult<O extends DescMessage> = MessageInitShape<O> | Promise<MessageInitShape<O>>;
@@ -28,7 +29,11 @@ type Handler = (...args: never[]) => unknown;
  */
 export function registerService(server: grpc.Server, service: RpcService, impl: object): void {
   const handlers: grpc.UntypedServiceImplementation = {};
+  const state = serverState(server);
   for (const [key, method] of Object.entries(service)) {
+    // Recorded for health and reflection; definitions built by hand may lack the descriptor.
+    const desc = method.descriptor?.parent;
+    if (desc !== undefined) state.services.set(desc.typeName, desc);
     const fn = (impl as Record<string, unknown>)[key];
     const call: Handler =
       typeof fn === "function"
@@ -36,14 +41,15 @@ export function registerService(server: grpc.Server, service: RpcService, impl: 
         : () => {
             throw unimplemented(method);
           };
-    handlers[key] = adapt(method, call);
+    handlers[key] = adapt(method, call, state);
   }
   server.addService(service, handlers);
 }
 
-function adapt(method: RpcMethod<DescMessage, DescMessage>, fn: Handler): grpc.UntypedHandleCall {
-  if (method.requestStream) return method.responseStream ? bidiHandler(method, fn) : clientStreamHandler(method, fn);
-  return method.responseStream ? serverStreamHandler(method, fn) : unaryHandler(method, fn);
+function adapt(method: RpcMethod<DescMessage, DescMessage>, fn: Handler, state: ServerState): grpc.UntypedHandleCall {
+  if (method.requestStream)
+    return method.responseStream ? bidiHandler(method, fn, state) : clientStreamHandler(method, fn, state);
+  return method.responseStream ? serverStreamHandler(method, fn, state) : unaryHandler(method, fn, state);
 }
 
 type UnaryFn = (request: unknown, ctx: CallContext) => unknown;
@@ -52,23 +58,46 @@ type StreamFn = (input: unknown, stream: ServerStream<DescMessage>) => unknown;
 function unaryHandler(
   method: RpcMethod<DescMessage, DescMessage>,
   fn: Handler,
+  state: ServerState,
 ): grpc.handleUnaryCall<unknown, unknown> {
   const call = fn as unknown as UnaryFn;
   return (sc, callback) => {
     const ctx = new ServerCallContext(sc, method.path);
-    respondWith(method, ctx, () => call(sc.request, ctx), callback);
+    respondWith(method, ctx, () => call(sc.request, ctx), tracked(state, false, callback));
   };
+}
+
+/**
+ * Registers a call with a single response as open until it answers; only the first answer
+ * counts, since graceful shutdown may end the call before the handler does.
+ */
+function tracked(
+  state: ServerState,
+  streaming: boolean,
+  callback: grpc.sendUnaryData<unknown>,
+): grpc.sendUnaryData<unknown> {
+  let answered = false;
+  const once: grpc.sendUnaryData<unknown> = (err, value, trailer) => {
+    if (answered) return;
+    answered = true;
+    state.openCalls.delete(open);
+    callback(err, value, trailer);
+  };
+  const open: OpenCall = { streaming, end: (status) => once(status) };
+  state.openCalls.add(open);
+  return once;
 }
 
 function clientStreamHandler(
   method: RpcMethod<DescMessage, DescMessage>,
   fn: Handler,
+  state: ServerState,
 ): grpc.handleClientStreamingCall<unknown, unknown> {
   const call = fn as unknown as UnaryFn;
   return (sc, callback) => {
     const ctx = new ServerCallContext(sc, method.path);
     const requests = new ReadableRequestStream(sc as typeof sc & { cancelled: boolean });
-    respondWith(method, ctx, () => call(requests, ctx), callback);
+    respondWith(method, ctx, () => call(requests, ctx), tracked(state, true, callback));
   };
 }
 
@@ -107,19 +136,21 @@ type WritableCall = (grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDu
 function serverStreamHandler(
   method: RpcMethod<DescMessage, DescMessage>,
   fn: Handler,
+  state: ServerState,
 ): grpc.handleServerStreamingCall<unknown, unknown> {
   const call = fn as unknown as StreamFn;
-  return (sc) => streamResponses(method, sc as WritableCall, (stream) => call(sc.request, stream));
+  return (sc) => streamResponses(method, sc as WritableCall, state, (stream) => call(sc.request, stream));
 }
 
 function bidiHandler(
   method: RpcMethod<DescMessage, DescMessage>,
   fn: Handler,
+  state: ServerState,
 ): grpc.handleBidiStreamingCall<unknown, unknown> {
   const call = fn as unknown as StreamFn;
   return (sc) => {
     const requests = new ReadableRequestStream(sc as typeof sc & { cancelled: boolean });
-    streamResponses(method, sc as WritableCall, (stream) => call(requests, stream));
+    streamResponses(method, sc as WritableCall, state, (stream) => call(requests, stream));
   };
 }
 
@@ -154,9 +185,13 @@ class WritableServerStream extends ServerCallContext implements ServerStream<Des
 async function streamResponses(
   method: RpcMethod<DescMessage, DescMessage>,
   sc: WritableCall,
+  state: ServerState,
   run: (stream: WritableServerStream) => unknown,
 ): Promise<void> {
   const stream = new WritableServerStream(sc, method);
+  // Sending a status marks the call cancelled in grpc-js, so send() rejects and the handler stops.
+  const open: OpenCall = { streaming: true, end: (status) => !sc.cancelled && sc.emit("error", status) };
+  state.openCalls.add(open);
   try {
     const result = run(stream);
     if (isAsyncIterable(result)) {
@@ -168,6 +203,8 @@ async function streamResponses(
     if (!sc.cancelled) sc.end(stream.trailerIfAny);
   } catch (err) {
     if (!sc.cancelled) sc.emit("error", statusFromError(err, stream.trailerIfAny));
+  } finally {
+    state.openCalls.delete(open);
   }
 }
 

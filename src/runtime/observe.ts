@@ -1,0 +1,92 @@
+import * as grpc from "@grpc/grpc-js";
+import { Code } from "./rpc-error.js";
+
+/** One finished call, as logging and metrics want it. */
+export interface CallRecord {
+  /** The full method name, e.g. `/helloworld.Greeter/SayHello`. */
+  readonly method: string;
+  readonly code: Code;
+  /** The status name, e.g. `"OK"`, `"NOT_FOUND"`. */
+  readonly codeName: string;
+  /** The status message. */
+  readonly details: string;
+  /** From the start of the call to its status. */
+  readonly durationMs: number;
+  /** The other side's address. */
+  readonly peer: string;
+}
+
+/**
+ * A server interceptor that calls `onEnd` once per call with its status and duration, whatever
+ * the call kind and however it ended (status sent, client cancel, deadline): logging and
+ * metrics without touching handlers.
+ *
+ * ```ts
+ * new grpc.Server({ interceptors: [observeServerCalls((c) => log.info(`${c.method} ${c.codeName} ${c.durationMs}ms`))] });
+ * ```
+ * grpc-js wraps server interceptors so that the last one in the list sees a call first: put
+ * this one before `bearerAuth` to also see the calls that auth rejects.
+ */
+export function observeServerCalls(onEnd: (record: CallRecord) => void): grpc.ServerInterceptor {
+  return (descriptor, call) => {
+    const started = performance.now();
+    let done = false;
+    const report = (code: Code, details: string) => {
+      if (done) return;
+      done = true;
+      const record = {
+        method: descriptor.path,
+        code,
+        codeName: Code[code] ?? `CODE_${code}`,
+        details,
+        durationMs: performance.now() - started,
+        peer: call.getPeer(),
+      };
+      try {
+        onEnd(record);
+      } catch {
+        // An observer's bug must not break the call it observes.
+      }
+    };
+    return new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({ onCancel: () => report(Code.CANCELLED, "call cancelled") });
+      },
+      sendStatus(status, next) {
+        report(status.code, status.details ?? "");
+        next(status);
+      },
+    });
+  };
+}
+
+/** The client counterpart of {@link observeServerCalls}: `onEnd` once per call, on every status. */
+export function observeClientCalls(onEnd: (record: CallRecord) => void): grpc.Interceptor {
+  return (options, nextCall) => {
+    const started = performance.now();
+    const method = options.method_definition.path;
+    const call: grpc.InterceptingCall = new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, _listener, next) {
+        // Only the status is observed; grpc-js passes every other event through unchanged.
+        next(metadata, {
+          onReceiveStatus(status, statusNext) {
+            try {
+              onEnd({
+                method,
+                code: status.code,
+                codeName: Code[status.code] ?? `CODE_${status.code}`,
+                details: status.details,
+                durationMs: performance.now() - started,
+                peer: call.getPeer(),
+              });
+            } catch {
+              // An observer's bug must not break the call it observes.
+            }
+            statusNext(status);
+          },
+        });
+      },
+    });
+    return call;
+  };
+}

@@ -1,0 +1,37 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
+
+/** A call in progress, which graceful shutdown can end with a status. */
+export interface OpenCall {
+  /** Streams are ended after the grace period; unary calls only when shutdown is forced. */
+  readonly streaming: boolean;
+  end(status: grpc.StatusObject): void;
+}
+
+/**
+ * What rpcgen knows about a grpc-js server: the services mounted with `registerService` (for
+ * health and reflection) and the calls still open (for graceful shutdown). Kept beside the
+ * server, not on it, so that any grpc-js server works and nothing leaks once it is collected.
+ */
+export interface ServerState {
+  readonly services: Map<string, DescService>;
+  readonly openCalls: Set<OpenCall>;
+  /** Called when graceful shutdown begins (health turns NOT_SERVING). */
+  readonly onShutdown: Set<() => void>;
+}
+
+const states = new WeakMap<grpc.Server, ServerState>();
+
+export function serverState(server: grpc.Server): ServerState {
+  let state = states.get(server);
+  if (state === undefined) {
+    state = { services: new Map(), openCalls: new Set(), onShutdown: new Set() };
+    states.set(server, state);
+  }
+  return state;
+}
+
+/** The services mounted on `server` with `registerService` (or a generated `register…Server`). */
+export function registeredServices(server: grpc.Server): DescService[] {
+  return [...serverState(server).services.values()];
+}
