@@ -134,7 +134,9 @@ describe("targets and collisions", () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`would write ${planned.length} files to ${cwd} (template greeter):\n`);
     expect(run.stdout).toContain("  package.json (exists: needs --force)\n");
-    expect(rpcgen(["new", "svc", "--dir", ".", "--dry-run", "--force"], cwd).stdout).toContain("  package.json (overwrite)\n");
+    expect(rpcgen(["new", "svc", "--dir", ".", "--dry-run", "--force"], cwd).stdout).toContain(
+      "  package.json (overwrite)\n",
+    );
     expect(run.stdout).toContain("  src/server.ts\n");
     expect(files(cwd)).toEqual(["package.json"]);
     expect(readFileSync(join(cwd, "package.json"), "utf8")).toBe("{}\n");
