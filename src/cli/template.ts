@@ -14,6 +14,13 @@ export interface TemplateInfo {
   description: string;
 }
 
+/** A command the user runs after scaffolding: a package script, its arguments, what it does. */
+export interface NextStep {
+  run: string;
+  args?: string;
+  note?: string;
+}
+
 /** Where templates live: real, runnable projects, one folder each, shipped in the npm package. */
 export const templatesDir = join(packageRoot, "templates");
 
@@ -49,7 +56,8 @@ export function renderTemplate(template: string, projectName: string, rpcgenVers
     const source = join(entry.parentPath, entry.name);
     const path = relative(root, source).split(sep).join("/");
     // A developer may have installed or built a template in place; none of that is template.
-    if (/(^|\/)(node_modules|dist)\//.test(path) || path === "package-lock.json") continue;
+    // template.json describes the template to rpcgen and is not part of the project.
+    if (/(^|\/)(node_modules|dist)\//.test(path) || path === "package-lock.json" || path === "template.json") continue;
     files.push({ path: path.replace(/(^|\/)_gitignore$/, "$1.gitignore"), content: readFileSync(source) });
   }
   for (const file of files) {
@@ -58,6 +66,13 @@ export function renderTemplate(template: string, projectName: string, rpcgenVers
       file.content = Buffer.from(file.content.toString("utf8").replace(/^# .*/, `# ${projectName}`));
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)); // by code point: locale-free
+}
+
+/** The template's next steps (its template.json), or start and test. */
+export function nextSteps(template: string): NextStep[] {
+  const path = join(templatesDir, template, "template.json");
+  if (!isFile(path)) return [{ run: "start" }, { run: "test" }];
+  return (JSON.parse(readFileSync(path, "utf8")) as { next: NextStep[] }).next;
 }
 
 function renderPackageJson(content: Buffer, name: string, rpcgenVersion: string): Buffer {

@@ -1,5 +1,6 @@
 // `rpcgen generate` as a subprocess on copies of the greeter template.
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { repoRoot, rpcgen, tempDirs } from "../helpers/cli.js";
@@ -46,4 +47,15 @@ test("outside a project it says what is missing in one line", () => {
   const run = rpcgen(["generate"], dir);
   expect(run.status).toBe(1);
   expect(run.stderr).toBe(`rpcgen: no buf.gen.yaml in ${dir}: run rpcgen generate in a project made by rpcgen new\n`);
+});
+
+test("every template's protos pass buf lint", () => {
+  for (const template of readdirSync(join(repoRoot, "templates"))) {
+    const lint = spawnSync(join(repoRoot, "node_modules/.bin/buf"), ["lint"], {
+      cwd: join(repoRoot, "templates", template),
+      encoding: "utf8",
+    });
+    expect(lint.stdout + lint.stderr, template).toBe("");
+    expect(lint.status, template).toBe(0);
+  }
 });

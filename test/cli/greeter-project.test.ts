@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
-import { ProjectProcess, packRpcgen, runIn, scaffoldProject } from "../helpers/project.js";
+import { Program, packRpcgen, runIn, scaffoldProject } from "../helpers/project.js";
 
 const temp = tempDirs();
 let project = "";
 const run = (command: string, args: string[], env: NodeJS.ProcessEnv = {}) => runIn(project, command, args, env);
-const startServer = (env: NodeJS.ProcessEnv) => new ProjectProcess(project, "src/server.ts", { PORT: "0", ...env });
+const startServer = (env: NodeJS.ProcessEnv) => new Program(project, "src/server.ts", { PORT: "0", ...env });
 
 beforeAll(() => {
   const work = temp.make();

@@ -174,6 +174,13 @@ describe("the command line", () => {
     expect(run.stderr).toBe("rpcgen: Unknown argument: bogus (see rpcgen --help)\n");
   });
 
+  test("the next steps are the template's own, and template.json is not copied", () => {
+    const cwd = temp.make();
+    const run = rpcgen(["new", "room", "--template", "chat", "--no-install"], cwd);
+    expect(run.stdout).toContain("  npm run client -- --name alice  # in another terminal\n");
+    expect(existsSync(join(cwd, "room/template.json"))).toBe(false);
+  });
+
   test("the next steps name the package manager that ran rpcgen", () => {
     const cwd = temp.make();
     const run = rpcgen(["new", "svc", "--no-install"], cwd, { npm_config_user_agent: "pnpm/9.1.0 npm/? node/v20" });

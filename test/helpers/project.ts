@@ -42,33 +42,42 @@ export function runIn(project: string, command: string, args: string[], env: Nod
   });
 }
 
-/** A long-running program of the project (`tsx <script>`, as its npm scripts run it). */
-export class ProjectProcess {
+/**
+ * A long-running program of the project, with its stdout and stderr collected in `output`.
+ * Run as `node --import tsx <script>` (what `tsx <script>` does, without tsx's signal-relaying
+ * parent process, which SIGKILLs a child that takes over 30 ms to acknowledge a signal: under
+ * load that turned clean exits into 143).
+ */
+export class Program {
   readonly child: ChildProcess;
   output = "";
-  private readonly exited: Promise<number | null>;
+  /** The exit code once it has exited (null if a signal killed it). */
+  readonly exited: Promise<number | null>;
 
   constructor(project: string, script: string, env: NodeJS.ProcessEnv = {}, args: string[] = []) {
-    this.child = spawn(join(project, "node_modules/.bin/tsx"), [script, ...args], {
+    this.child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
       cwd: project,
       env: { ...process.env, ...env },
     });
-    this.child.stdout?.on("data", (c: Buffer) => {
-      this.output += c;
-    });
-    this.child.stderr?.on("data", (c: Buffer) => {
-      this.output += c;
-    });
-    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+    const collect = (chunk: Buffer) => {
+      this.output += chunk;
+    };
+    this.child.stdout?.on("data", collect);
+    this.child.stderr?.on("data", collect);
+    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Waits (at most 20 s) for the output to match. */
   async waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 400; i++) {
       const match = this.output.match(pattern);
       if (match) return match;
-      if (this.child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 100));
+      if (!this.running) break;
+      await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`output never matched ${pattern}:\n${this.output}`);
   }
@@ -78,9 +87,44 @@ export class ProjectProcess {
     return (await this.waitFor(/listening on (127\.0\.0\.1:\d+)/))[1]!;
   }
 
-  /** SIGTERM, as a process manager stops it; resolves with the exit code. */
-  stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill("SIGTERM");
-    return this.exited;
+  /** Types a line on its stdin. */
+  type(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  /** Ends its stdin (Ctrl-D at a terminal). */
+  endInput(): void {
+    this.child.stdin!.end();
+  }
+
+  /** Resolves with the exit code once it exits by itself (at most 20 s, then SIGKILL). */
+  async exit(): Promise<number | null> {
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 20_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  /** Sends `signal` (SIGTERM: as a process manager stops it; SIGINT: Ctrl-C) and resolves with the exit code. */
+  stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    if (this.running) this.child.kill(signal);
+    return this.exit();
+  }
+}
+
+/** Starts a project's programs and stops whatever is still running with `stopAll()`. */
+export class Programs {
+  readonly #running: Program[] = [];
+
+  constructor(readonly project: () => string) {}
+
+  start(script: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Program {
+    const program = new Program(this.project(), script, env, args);
+    this.#running.push(program);
+    return program;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.#running.splice(0).map((p) => p.stop()));
   }
 }

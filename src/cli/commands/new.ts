@@ -7,7 +7,7 @@ import { checkProjectName, defaultDirectory } from "../project-name.js";
 import { askOverwrite, askProjectName, askTemplate, canPrompt } from "../prompts.js";
 import { runCommand } from "../run-command.js";
 import { checkInsideTarget, findCollisions, writePlan } from "../scaffold.js";
-import { defaultTemplate, listTemplates, renderTemplate } from "../template.js";
+import { defaultTemplate, listTemplates, type NextStep, nextSteps, renderTemplate } from "../template.js";
 import { UserError } from "../user-error.js";
 
 export interface NewOptions {
@@ -68,19 +68,19 @@ export async function newProject(options: NewOptions): Promise<void> {
       }
     });
   }
-  printNextSteps(target, pm, options.install);
+  printNextSteps(target, pm, options.install, nextSteps(template));
 }
 
-function printNextSteps(target: string, pm: PackageManager, installed: boolean): void {
+function printNextSteps(target: string, pm: PackageManager, installed: boolean, next: NextStep[]): void {
   const dir = relative(process.cwd(), target);
   const steps: [string, string][] = [];
   if (dir !== "") steps.push([`cd ${dir.includes(" ") ? JSON.stringify(dir) : dir}`, ""]);
   if (!installed) steps.push([`${pm} install`, ""]);
-  steps.push(
-    [runScript(pm, "start"), "serves on 127.0.0.1:50051"],
-    [runScript(pm, "client"), "in another terminal: calls it"],
-    [runScript(pm, "test"), ""],
-  );
+  for (const step of next) {
+    // npm needs `--` before a script's own arguments; pnpm and yarn pass them on as they are.
+    const args = step.args ? `${pm === "npm" ? " --" : ""} ${step.args}` : "";
+    steps.push([`${runScript(pm, step.run)}${args}`, step.note ?? ""]);
+  }
   const width = Math.max(...steps.map(([command]) => command.length));
   const lines = steps.map(([command, note]) => (note ? `  ${command.padEnd(width)}  # ${note}` : `  ${command}`));
   process.stdout.write(["", "Done. Next:", ...lines, ""].join("\n"));
