@@ -12,18 +12,18 @@ import {
 } from "rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
-import { startGrpcServer } from "../helpers/grpc-server.js";
+import { startServer } from "../helpers/server.js";
 import { TestEcho } from "./echo-impl.js";
 
 const SECRET = "s3cret";
-let server: Awaited<ReturnType<typeof startGrpcServer>>;
+let server: Awaited<ReturnType<typeof startServer>>;
 let impl: TestEcho;
 const serverLog: CallRecord[] = [];
 const checked: string[] = [];
 
 beforeAll(async () => {
   impl = new TestEcho();
-  server = await startGrpcServer((s) => registerEchoServiceServer(s, impl), {
+  server = await startServer((s) => registerEchoServiceServer(s, impl), {
     options: {
       interceptors: [
         observeServerCalls((r) => serverLog.push(r)),

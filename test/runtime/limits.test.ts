@@ -4,7 +4,7 @@ import { Code, type RpcError, type ServerStream } from "rpcgen/runtime";
 import { describe, expect, it } from "vitest";
 import type { EchoRequest, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
 import { EchoServiceClient, EchoServiceDefinition, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
-import { startGrpcServer } from "../helpers/grpc-server.js";
+import { startServer } from "../helpers/server.js";
 import { TestEcho } from "./echo-impl.js";
 
 const MiB = 1024 * 1024;
@@ -27,7 +27,7 @@ describe("back-pressure", () => {
         yield { text: Buffer.alloc(MiB, 65 + (i % 26)).toString("latin1"), index: i };
       }
     };
-    const server = await startGrpcServer((s) => registerEchoServiceServer(s, impl));
+    const server = await startServer((s) => registerEchoServiceServer(s, impl));
     const client = new EchoServiceClient(server.address, grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": 2 * MiB,
     });
@@ -62,10 +62,10 @@ describe("back-pressure", () => {
 describe("message size limits", () => {
   it("ends an oversized request or response with RESOURCE_EXHAUSTED, and the server keeps serving", async () => {
     // The server takes up to 16 MiB; clients keep grpc-js's default of 4 MiB for what they receive.
-    const server = await startGrpcServer((s) => registerEchoServiceServer(s, new TestEcho()), {
+    const server = await startServer((s) => registerEchoServiceServer(s, new TestEcho()), {
       options: { "grpc.max_receive_message_length": 16 * MiB },
     });
-    const small = await startGrpcServer((s) => registerEchoServiceServer(s, new TestEcho()));
+    const small = await startServer((s) => registerEchoServiceServer(s, new TestEcho()));
     const client = new EchoServiceClient(server.address, grpc.credentials.createInsecure());
     const smallClient = new EchoServiceClient(small.address, grpc.credentials.createInsecure());
     const fiveMiB = "y".repeat(5 * MiB);
@@ -89,7 +89,7 @@ describe("message size limits", () => {
 
 describe("undecodable input", () => {
   it("ends a call whose request bytes do not decode with an error status, and serves the next call", async () => {
-    const server = await startGrpcServer((s) => registerEchoServiceServer(s, new TestEcho()));
+    const server = await startServer((s) => registerEchoServiceServer(s, new TestEcho()));
     // A raw grpc-js client sends bytes as they are: field 1 claims 5 bytes, 1 follows.
     const raw = new grpc.Client(server.address, grpc.credentials.createInsecure());
     const bytes = (b: Buffer) => b;

@@ -5,7 +5,7 @@ import { addHealthService, type CallContext, type RpcError, ServingStatus, shutd
 import { expect, it } from "vitest";
 import type { EchoRequest } from "../golden/ts/fixtures/echo_pb.js";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
-import { startGrpcServer } from "../helpers/grpc-server.js";
+import { startServer } from "../helpers/server.js";
 import { TestEcho } from "./echo-impl.js";
 
 /** An echo server whose unary "gate" calls wait until the test opens the gate. */
@@ -35,7 +35,7 @@ async function settle(p: Promise<unknown>): Promise<string> {
 it("stops taking calls, lets unary calls finish, ends streams with UNAVAILABLE after the grace period", async () => {
   const impl = new GatedEcho();
   let health!: ReturnType<typeof addHealthService>;
-  const server = await startGrpcServer((s) => {
+  const server = await startServer((s) => {
     registerEchoServiceServer(s, impl);
     health = addHealthService(s);
   });
@@ -75,7 +75,7 @@ it("stops taking calls, lets unary calls finish, ends streams with UNAVAILABLE a
 
 it("forces the connections closed when a call outlives the grace period and the wait after it", async () => {
   const impl = new GatedEcho();
-  const server = await startGrpcServer((s) => registerEchoServiceServer(s, impl));
+  const server = await startServer((s) => registerEchoServiceServer(s, impl));
   const client = new EchoServiceClient(server.address, grpc.credentials.createInsecure());
   try {
     const unary = settle(client.echo({ text: "gate" }));

@@ -4,7 +4,7 @@ import { channelTlsCredentials, type RpcError, serverTlsCredentials } from "rpcg
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 import { makeTestCerts } from "../helpers/certs.js";
-import { startGrpcServer } from "../helpers/grpc-server.js";
+import { startServer } from "../helpers/server.js";
 import { TestEcho } from "./echo-impl.js";
 
 let certs: Awaited<ReturnType<typeof makeTestCerts>>;
@@ -24,9 +24,9 @@ async function outcome(c: EchoServiceClient): Promise<string> {
 }
 
 describe("TLS", () => {
-  let server: Awaited<ReturnType<typeof startGrpcServer>>;
+  let server: Awaited<ReturnType<typeof startServer>>;
   beforeAll(async () => {
-    server = await startGrpcServer((s) => registerEchoServiceServer(s, new TestEcho()), {
+    server = await startServer((s) => registerEchoServiceServer(s, new TestEcho()), {
       credentials: serverTlsCredentials({ certChain: certs.server.cert, privateKey: certs.server.key }),
     });
   });
@@ -49,9 +49,9 @@ describe("TLS", () => {
 });
 
 describe("mutual TLS", () => {
-  let server: Awaited<ReturnType<typeof startGrpcServer>>;
+  let server: Awaited<ReturnType<typeof startServer>>;
   beforeAll(async () => {
-    server = await startGrpcServer((s) => registerEchoServiceServer(s, new TestEcho()), {
+    server = await startServer((s) => registerEchoServiceServer(s, new TestEcho()), {
       credentials: serverTlsCredentials({
         certChain: certs.server.cert,
         privateKey: certs.server.key,
