@@ -1,12 +1,13 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import { type GeneratedFile, getComments, type ImportSymbol } from "@bufbuild/protoplugin";
+import type { ImportSymbol } from "@bufbuild/protoplugin";
 import { methodKey, serviceNames } from "./names.js";
+import type { RpcFile } from "./symbol-cache.js";
 
 /** The runtime entry generated code imports. */
 export const RUNTIME = "rpcgen/runtime";
 
 /** Prints everything for one service, in the order a reader meets it: names, server side, client. */
-export function generateService(f: GeneratedFile, service: DescService): void {
+export function generateService(f: RpcFile, service: DescService): void {
   generateNames(f, service);
   generateDefinition(f, service);
   generateServerInterface(f, service);
@@ -15,7 +16,7 @@ export function generateService(f: GeneratedFile, service: DescService): void {
   generateClient(f, service);
 }
 
-function generateNames(f: GeneratedFile, service: DescService): void {
+function generateNames(f: RpcFile, service: DescService): void {
   const n = serviceNames(service);
   f.print(f.jsDoc(`The fully-qualified name of ${service.typeName}.`));
   f.print(f.export("const", n.serviceName), ` = `, f.string(service.typeName), `;`);
@@ -27,7 +28,7 @@ function generateNames(f: GeneratedFile, service: DescService): void {
   }
 }
 
-function generateDefinition(f: GeneratedFile, service: DescService): void {
+function generateDefinition(f: RpcFile, service: DescService): void {
   const n = serviceNames(service);
   const rpcMethod = f.import("RpcMethod", RUNTIME, true);
   const methodDefinition = f.import("methodDefinition", RUNTIME);
@@ -59,7 +60,7 @@ function generateDefinition(f: GeneratedFile, service: DescService): void {
   f.print();
 }
 
-function generateServerInterface(f: GeneratedFile, service: DescService): void {
+function generateServerInterface(f: RpcFile, service: DescService): void {
   const n = serviceNames(service);
   f.print(
     serviceDoc(
@@ -78,7 +79,7 @@ function generateServerInterface(f: GeneratedFile, service: DescService): void {
   f.print();
 }
 
-function generateUnimplemented(f: GeneratedFile, service: DescService): void {
+function generateUnimplemented(f: RpcFile, service: DescService): void {
   const n = serviceNames(service);
   const unimplemented = f.import("unimplemented", RUNTIME);
   f.print(
@@ -98,7 +99,7 @@ function generateUnimplemented(f: GeneratedFile, service: DescService): void {
   f.print();
 }
 
-function generateRegister(f: GeneratedFile, service: DescService): void {
+function generateRegister(f: RpcFile, service: DescService): void {
   const n = serviceNames(service);
   const grpcServer = f.import("Server", "@grpc/grpc-js", true);
   const registerService = f.import("registerService", RUNTIME);
@@ -113,7 +114,7 @@ function generateRegister(f: GeneratedFile, service: DescService): void {
   f.print();
 }
 
-function generateClient(f: GeneratedFile, service: DescService): void {
+function generateClient(f: RpcFile, service: DescService): void {
   const n = serviceNames(service);
   const serviceClient = f.import("ServiceClient", RUNTIME);
   const callOptions = f.import("CallOptions", RUNTIME, true);
@@ -193,8 +194,8 @@ function generateClient(f: GeneratedFile, service: DescService): void {
  * JSDoc for a service-level export: the service's own proto comment first (what a reader of
  * the proto wrote), then what rpcgen adds, then where it came from and `@deprecated`.
  */
-function serviceDoc(f: GeneratedFile, service: DescService, about: string) {
-  const { leading, trailing } = getComments(service);
+function serviceDoc(f: RpcFile, service: DescService, about: string) {
+  const { leading, trailing } = f.comments(service);
   const proto = [leading, trailing]
     .filter((c): c is string => c !== undefined && c.trim() !== "")
     // protoc keeps the space after `//`; JSDoc lines read better without it.
@@ -210,11 +211,11 @@ function deprecated(service: DescService): string {
 }
 
 /** `typeof FooSchema`, imported type-only. */
-function schemaType(f: GeneratedFile, method: DescMethod, which: "input" | "output"): [string, ImportSymbol] {
+function schemaType(f: RpcFile, method: DescMethod, which: "input" | "output"): [string, ImportSymbol] {
   return ["typeof ", f.importSchema(method[which], true)];
 }
 
-function serverParams(f: GeneratedFile, method: DescMethod, prefix: string) {
+function serverParams(f: RpcFile, method: DescMethod, prefix: string) {
   const output = schemaType(f, method, "output");
   const input = f.importShape(method.input);
   const streamsIn = method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming";
@@ -228,7 +229,7 @@ function serverParams(f: GeneratedFile, method: DescMethod, prefix: string) {
   return [...first, ...second];
 }
 
-function serverResult(f: GeneratedFile, method: DescMethod) {
+function serverResult(f: RpcFile, method: DescMethod) {
   const streamsOut = method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming";
   const result = f.import(streamsOut ? "StreamResult" : "UnaryResult", RUNTIME, true);
   return [result, "<", ...schemaType(f, method, "output"), ">"];

@@ -1,7 +1,11 @@
-import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
+import { createEcmaScriptPlugin, type GeneratedFile } from "@bufbuild/protoplugin";
 import { VERSION } from "../version.js";
 import { generateService, RUNTIME } from "./generate-service.js";
 import { checkNames } from "./names.js";
+import { cachedFile, createSymbolCache, protopluginFile, type RpcFile } from "./symbol-cache.js";
+
+/** How a generated file looks names and comments up: cached (the default) or protoplugin's own way. */
+export type Lookups = "cached" | "protoplugin";
 
 /**
  * protoc-gen-ts-rpc: for every proto file with services, writes `<name>_rpc.ts` (or `.js` +
@@ -11,16 +15,21 @@ import { checkNames } from "./names.js";
  *
  * A new plugin per request: protoplugin 2.13 keeps whether to transpile to .js/.d.ts in the
  * plugin object, so a second run in one process would inherit the first run's targets.
+ *
+ * `lookups: "protoplugin"` prints the same bytes as the default, in time quadratic in the
+ * size of the largest file; tests use it as the reference (see symbol-cache.ts).
  */
-export function createPlugin() {
+export function createPlugin(lookups: Lookups = "cached") {
   return createEcmaScriptPlugin({
     name: "protoc-gen-ts-rpc",
     version: `v${VERSION}`,
     generateTs(schema) {
+      const cache = createSymbolCache();
+      const wrap = (f: GeneratedFile): RpcFile => (lookups === "cached" ? cachedFile(f, cache) : protopluginFile(f));
       for (const file of schema.files) {
         if (file.services.length === 0) continue;
         checkNames(file);
-        const f = schema.generateFile(`${file.name}_rpc.ts`);
+        const f = wrap(schema.generateFile(`${file.name}_rpc.ts`));
         f.preamble(file);
         // Fails to compile (or, in ESM, to link) against a runtime that dropped this API version.
         f.print(f.import("supportPackageIsVersion1", RUNTIME), ";");
