@@ -39,3 +39,6 @@ done
 
 # The runtime's own protos, the interop example and the runtime tests' clients.
 bash scripts/generate-protos.sh
+
+# The benchmark service (bench/gen): rpcgen's output and ts-proto's, side by side.
+bash bench/generate.sh

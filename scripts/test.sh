@@ -27,8 +27,8 @@ npx biome ci .
 
 echo "==> golden output"
 bash scripts/generate-golden.sh
-if [ -n "$(git status --porcelain -- test/golden examples templates src/runtime/gen test/runtime/gen)" ]; then
-  git status --short -- test/golden examples templates src/runtime/gen test/runtime/gen
+if [ -n "$(git status --porcelain -- test/golden examples templates src/runtime/gen test/runtime/gen bench/gen)" ]; then
+  git status --short -- test/golden examples templates src/runtime/gen test/runtime/gen bench/gen
   echo "golden output is stale: run 'npm run build && bash scripts/generate-golden.sh' and commit test/golden, examples and templates" >&2
   exit 1
 fi

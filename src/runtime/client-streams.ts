@@ -135,12 +135,32 @@ export class ServerStreamCallImpl<O> extends CallMetadataImpl implements ServerS
 
 type WritableCall = StatusCall & { write(message: unknown): boolean; end(): void };
 
+/** What `send()` knows about the end of its call. */
+export interface WriteState {
+  ended: grpc.StatusObject | undefined;
+  /** Sends waiting for 'drain', woken when the call ends instead (no 'drain' comes then). */
+  readonly waiting: Set<() => void>;
+}
+
+/**
+ * One reaction on the call's status for all its sends: a reaction per back-pressure wait would
+ * stay on the status promise until the call ends, so a long stream would pile them up (issue 8).
+ */
+export function writeState(status: Promise<grpc.StatusObject>): WriteState {
+  const state: WriteState = { ended: undefined, waiting: new Set() };
+  status.then((s) => {
+    state.ended = s;
+    for (const wake of state.waiting) wake();
+    state.waiting.clear();
+  });
+  return state;
+}
+
 /** Writes with back-pressure; rejects with the call's error once the call has failed. */
 export async function writeMessage<I extends DescMessage>(
   call: WritableCall,
-  status: Promise<grpc.StatusObject>,
   schema: I,
-  state: { ended: grpc.StatusObject | undefined },
+  state: WriteState,
   init: MessageInitShape<I>,
 ): Promise<void> {
   if (isCancelled(call) && !state.ended) throw new RpcError(Code.CANCELLED, "call cancelled");
@@ -150,8 +170,16 @@ export async function writeMessage<I extends DescMessage>(
   }
   if (call.write(create(schema, init))) return;
   const ended = await new Promise<boolean>((resolve) => {
-    call.once("drain", () => resolve(false));
-    status.then(() => resolve(true));
+    const drained = () => {
+      state.waiting.delete(end);
+      resolve(false);
+    };
+    const end = () => {
+      call.off("drain", drained);
+      resolve(true);
+    };
+    call.once("drain", drained);
+    state.waiting.add(end);
   });
   const final = state.ended as grpc.StatusObject | undefined;
   if (ended && final && final.code !== grpc.status.OK) throw errorFromStatus(final);
@@ -162,18 +190,16 @@ export class BidiStreamCallImpl<I extends DescMessage, O>
   implements BidiStreamCall<I, O>
 {
   readonly #schema: I;
-  readonly #state: { ended: grpc.StatusObject | undefined } = { ended: undefined };
+  readonly #state: WriteState;
 
   constructor(call: StatusCall, schema: I) {
     super(call);
     this.#schema = schema;
-    this.status.then((s) => {
-      this.#state.ended = s;
-    });
+    this.#state = writeState(this.status);
   }
 
   send(message: MessageInitShape<I>): Promise<void> {
-    return writeMessage(this.call as WritableCall, this.status, this.#schema, this.#state, message);
+    return writeMessage(this.call as WritableCall, this.#schema, this.#state, message);
   }
 
   closeSend(): void {
@@ -184,19 +210,15 @@ export class BidiStreamCallImpl<I extends DescMessage, O>
 
 export class ClientStreamCallImpl<I extends DescMessage, O> extends CallMetadataImpl implements ClientStreamCall<I, O> {
   readonly #call: WritableCall;
-  readonly #status: Promise<grpc.StatusObject>;
   readonly #response: Promise<O>;
   readonly #schema: I;
-  readonly #state: { ended: grpc.StatusObject | undefined } = { ended: undefined };
+  readonly #state: WriteState;
 
   constructor(call: StatusCall, response: Promise<O>, schema: I, status = finalStatus(call)) {
     super(call, status);
     markStarted(call);
     this.#call = call as WritableCall;
-    this.#status = status;
-    this.#status.then((s) => {
-      this.#state.ended = s;
-    });
+    this.#state = writeState(status);
     this.#response = response;
     // Handled here so that a caller who only sends and then cancels gets no unhandled rejection.
     response.catch(() => {});
@@ -204,7 +226,7 @@ export class ClientStreamCallImpl<I extends DescMessage, O> extends CallMetadata
   }
 
   send(message: MessageInitShape<I>): Promise<void> {
-    return writeMessage(this.#call, this.#status, this.#schema, this.#state, message);
+    return writeMessage(this.#call, this.#schema, this.#state, message);
   }
 
   closeAndRecv(): Promise<O> {

@@ -1,0 +1,185 @@
+import { BASELINE, VARIANTS, type VariantName } from "../variants/index.js";
+import { SCENARIOS, type ScenarioName } from "./scenarios.js";
+
+/** One measured (run, variant, scenario). */
+export interface Sample {
+  run: number;
+  variant: VariantName;
+  scenario: ScenarioName;
+  ops: number;
+  ms: number;
+  /** Client CPU time (user + system), µs. */
+  cpuUs: number;
+  serverCpuUs: number;
+  p50Us?: number;
+  p99Us?: number;
+}
+
+/** Medians over runs. */
+export interface Summary {
+  opsPerSec: number;
+  clientCpuUs: number;
+  serverCpuUs: number;
+  p50Us: number;
+  p99Us: number;
+  runs: number;
+}
+
+export interface SlowReaderResult {
+  mib: number;
+  seconds: number;
+  serverPeakMiB: number;
+  clientPeakMiB: number;
+}
+
+export interface IdleResult {
+  streams: number;
+  rssPerStream: number;
+  heapPerStream: number;
+  clientRssPerStream: number;
+}
+
+export interface MemoryResult {
+  variant: VariantName;
+  slowReader?: SlowReaderResult;
+  idle?: IdleResult;
+  error?: string;
+}
+
+/** Peers the generated code is held to ≥ 1.0× of (pass-through is the transport's ceiling, not a peer). */
+const PEERS: VariantName[] = ["proto-loader", "ts-proto", "connect"];
+/** Generated code may cost at most 3 % over the hand-written glue. */
+const GLUE_TARGET = 0.97;
+
+export function median(values: number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function summarize(samples: Sample[]): Map<string, Summary> {
+  const groups = new Map<string, Sample[]>();
+  for (const s of samples) {
+    const key = `${s.scenario}/${s.variant}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const out = new Map<string, Summary>();
+  for (const [key, group] of groups) {
+    out.set(key, {
+      opsPerSec: median(group.map((s) => s.ops / (s.ms / 1000))),
+      clientCpuUs: median(group.map((s) => s.cpuUs / s.ops)),
+      serverCpuUs: median(group.map((s) => s.serverCpuUs / s.ops)),
+      p50Us: median(group.map((s) => s.p50Us ?? Number.NaN)),
+      p99Us: median(group.map((s) => s.p99Us ?? Number.NaN)),
+      runs: group.length,
+    });
+  }
+  return out;
+}
+
+function fmt(n: number, digits = 0): string {
+  if (!Number.isFinite(n)) return "–";
+  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function fmtUs(n: number): string {
+  return fmt(n, n < 100 ? 1 : 0);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
+}
+
+/** Ops/s per scenario and variant with the ratio to the glue baseline, and whether rpcgen meets its targets. */
+export function throughputTable(summary: Map<string, Summary>, variants: VariantName[], scenarios: ScenarioName[]) {
+  const header = ["scenario", ...variants.map((v) => VARIANTS[v].label), "rpcgen targets"];
+  const rows = scenarios.map((scenario) => {
+    const get = (v: VariantName) => summary.get(`${scenario}/${v}`)?.opsPerSec ?? Number.NaN;
+    const base = get(BASELINE);
+    const cells = variants.map((v) => {
+      const ops = get(v);
+      const ratio = ops / base;
+      return Number.isFinite(ratio) ? `${fmt(ops)} (${ratio.toFixed(2)}×)` : fmt(ops);
+    });
+    return [`${SCENARIOS[scenario].title} (${SCENARIOS[scenario].unit})`, ...cells, targets(get, variants)];
+  });
+  return table(header, rows);
+}
+
+function targets(get: (v: VariantName) => number, variants: VariantName[]): string {
+  const ours = get("rpcgen");
+  if (!Number.isFinite(ours)) return "–";
+  const misses: string[] = [];
+  const glue = ours / get(BASELINE);
+  if (Number.isFinite(glue) && glue < GLUE_TARGET) misses.push(`${glue.toFixed(2)}× glue`);
+  for (const peer of PEERS) {
+    if (!variants.includes(peer)) continue;
+    const ratio = ours / get(peer);
+    if (Number.isFinite(ratio) && ratio < 1) misses.push(`${ratio.toFixed(2)}× ${VARIANTS[peer].label}`);
+  }
+  return misses.length === 0 ? "met" : `missed: ${misses.join(", ")}`;
+}
+
+/** p50 / p99 latency of the unary scenarios, µs. */
+export function latencyTable(summary: Map<string, Summary>, variants: VariantName[], scenarios: ScenarioName[]) {
+  const header = ["p50 / p99 (µs)", ...variants.map((v) => VARIANTS[v].label)];
+  const rows = scenarios
+    .filter((s) => s.startsWith("unary"))
+    .map((scenario) => [
+      SCENARIOS[scenario].title,
+      ...variants.map((v) => {
+        const s = summary.get(`${scenario}/${v}`);
+        return s ? `${fmtUs(s.p50Us)} / ${fmtUs(s.p99Us)}` : "–";
+      }),
+    ]);
+  return table(header, rows);
+}
+
+/** CPU time per operation on each side, µs. */
+export function cpuTable(summary: Map<string, Summary>, variants: VariantName[], scenarios: ScenarioName[]) {
+  const header = ["client / server CPU per op (µs)", ...variants.map((v) => VARIANTS[v].label)];
+  const rows = scenarios.map((scenario) => [
+    SCENARIOS[scenario].title,
+    ...variants.map((v) => {
+      const s = summary.get(`${scenario}/${v}`);
+      return s ? `${fmtUs(s.clientCpuUs)} / ${fmtUs(s.serverCpuUs)}` : "–";
+    }),
+  ]);
+  return table(header, rows);
+}
+
+export function memoryTable(results: MemoryResult[]): string {
+  const header = ["memory", ...results.map((r) => VARIANTS[r.variant].label)];
+  const cell = (r: MemoryResult, f: (r: MemoryResult) => string | undefined) => (r.error ? "error" : (f(r) ?? "–"));
+  const first = results.find((r) => r.slowReader)?.slowReader;
+  const streams = results.find((r) => r.idle)?.idle?.streams;
+  const rows = [
+    [
+      `slow reader, ${fmt(first?.mib ?? Number.NaN)} MiB of 16 KiB messages: server peak RSS growth (MiB)`,
+      ...results.map((r) => cell(r, (x) => x.slowReader && fmt(x.slowReader.serverPeakMiB, 1))),
+    ],
+    [
+      "slow reader: client peak RSS growth (MiB)",
+      ...results.map((r) => cell(r, (x) => x.slowReader && fmt(x.slowReader.clientPeakMiB, 1))),
+    ],
+    [
+      "slow reader: MiB/s delivered",
+      ...results.map((r) => cell(r, (x) => x.slowReader && fmt(x.slowReader.mib / x.slowReader.seconds, 0))),
+    ],
+    [
+      `${fmt(streams ?? Number.NaN)} idle server streams: server RSS per stream (KiB)`,
+      ...results.map((r) => cell(r, (x) => x.idle && fmt(x.idle.rssPerStream / 1024, 1))),
+    ],
+    [
+      "idle streams: server JS heap per stream (KiB)",
+      ...results.map((r) => cell(r, (x) => x.idle && fmt(x.idle.heapPerStream / 1024, 1))),
+    ],
+    [
+      "idle streams: client RSS per stream (KiB)",
+      ...results.map((r) => cell(r, (x) => x.idle && fmt(x.idle.clientRssPerStream / 1024, 1))),
+    ],
+  ];
+  return table(header, rows);
+}

@@ -1,0 +1,142 @@
+// Hand-written grpc-js with protobuf-es toBinary/fromBinary serializers: the transport and
+// the codec and nothing else, so the baseline the generated code is held to. The serializer
+// wraps the encoded bytes in a Buffer without copying them (the best a hand-writer can do).
+import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import {
+  type BenchRequest,
+  BenchRequestSchema,
+  type BenchResponse,
+  BenchResponseSchema,
+} from "../gen/rpcgen/bench_pb.js";
+import { payloadOf, SMALL } from "../lib/payload.js";
+import { serviceDefinition } from "./definition.js";
+import { address, drained, holdIdle, pingPong, readAll, ready, startGrpcServer, writeAll } from "./grpc-common.js";
+import { type BenchClient, idleStreams, type Variant } from "./types.js";
+
+function serialize<S extends DescMessage>(schema: S): (message: MessageShape<S>) => Buffer {
+  return (message) => {
+    const bytes = toBinary(schema, message);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+function deserialize<S extends DescMessage>(schema: S): (bytes: Buffer) => MessageShape<S> {
+  return (bytes) => fromBinary(schema, bytes);
+}
+
+const definition = serviceDefinition<BenchRequest, BenchResponse>({
+  requestSerialize: serialize(BenchRequestSchema),
+  requestDeserialize: deserialize(BenchRequestSchema),
+  responseSerialize: serialize(BenchResponseSchema),
+  responseDeserialize: deserialize(BenchResponseSchema),
+});
+
+type Call<K extends "server" | "readable" | "duplex" | "unary"> = K extends "unary"
+  ? grpc.ServerUnaryCall<BenchRequest, BenchResponse>
+  : K extends "server"
+    ? grpc.ServerWritableStream<BenchRequest, BenchResponse>
+    : K extends "readable"
+      ? grpc.ServerReadableStream<BenchRequest, BenchResponse>
+      : grpc.ServerDuplexStream<BenchRequest, BenchResponse>;
+type Callback = grpc.sendUnaryData<BenchResponse>;
+
+const implementation = {
+  unary(call: Call<"unary">, callback: Callback) {
+    callback(null, create(BenchResponseSchema, { payload: payloadOf(call.request.responseSize) }));
+  },
+  async serverStream(call: Call<"server">) {
+    const payload = payloadOf(call.request.responseSize);
+    for (let i = 0; i < call.request.responseCount && !call.cancelled; i++) {
+      if (!call.write(create(BenchResponseSchema, { payload }))) await drained(call);
+    }
+    if (!call.cancelled) call.end();
+  },
+  clientStream(call: Call<"readable">, callback: Callback) {
+    let count = 0;
+    call.on("data", () => count++);
+    call.on("end", () => callback(null, create(BenchResponseSchema, { count })));
+  },
+  pingPong(call: Call<"duplex">) {
+    call.on("data", (request: BenchRequest) => call.write(create(BenchResponseSchema, { payload: request.payload })));
+    call.on("end", () => call.end());
+  },
+  idle(call: Call<"server">) {
+    holdIdle(call, idleStreams);
+  },
+};
+
+type GlueClient = grpc.Client & {
+  unary(
+    request: BenchRequest,
+    callback: (err: grpc.ServiceError | null, res?: BenchResponse) => void,
+  ): grpc.ClientUnaryCall;
+  serverStream(request: BenchRequest): grpc.ClientReadableStream<BenchResponse>;
+  clientStream(
+    callback: (err: grpc.ServiceError | null, res?: BenchResponse) => void,
+  ): grpc.ClientWritableStream<BenchRequest>;
+  pingPong(): grpc.ClientDuplexStream<BenchRequest, BenchResponse>;
+  idle(request: BenchRequest): grpc.ClientReadableStream<BenchResponse>;
+};
+
+const GlueClientConstructor = grpc.makeGenericClientConstructor(definition, "bench.v1.BenchService");
+
+class Client implements BenchClient {
+  readonly #client: GlueClient;
+  #idle: grpc.ClientReadableStream<BenchResponse>[] = [];
+
+  constructor(client: GlueClient) {
+    this.#client = client;
+  }
+
+  unary() {
+    const request = create(BenchRequestSchema, { responseSize: SMALL, payload: payloadOf(SMALL) });
+    return new Promise<void>((resolve, reject) =>
+      this.#client.unary(request, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  serverStream(size: number, count: number, onMessage?: (n: number) => Promise<void> | undefined) {
+    const call = this.#client.serverStream(create(BenchRequestSchema, { responseSize: size, responseCount: count }));
+    return readAll(call, onMessage);
+  }
+
+  clientStream(count: number) {
+    return new Promise<number>((resolve, reject) => {
+      const call = this.#client.clientStream((err, res) => (err ? reject(err) : resolve(res?.count ?? -1)));
+      const payload = payloadOf(SMALL);
+      writeAll(call, count, () => create(BenchRequestSchema, { payload }));
+    });
+  }
+
+  pingPong(rounds: number) {
+    const payload = payloadOf(SMALL);
+    return pingPong(this.#client.pingPong(), rounds, () => create(BenchRequestSchema, { payload }));
+  }
+
+  openIdle(n: number) {
+    for (let i = 0; i < n; i++) {
+      const call = this.#client.idle(create(BenchRequestSchema));
+      call.on("error", () => {});
+      this.#idle.push(call);
+    }
+  }
+
+  closeIdle() {
+    for (const call of this.#idle) call.cancel();
+    this.#idle = [];
+  }
+
+  close() {
+    this.#client.close();
+  }
+}
+
+export const variant: Variant = {
+  startServer: () => startGrpcServer((server) => server.addService(definition, implementation)),
+  async connect(port) {
+    const client = new GlueClientConstructor(address(port), grpc.credentials.createInsecure()) as unknown as GlueClient;
+    await ready(client);
+    return new Client(client);
+  },
+};

@@ -1,0 +1,27 @@
+import type { Variant } from "./types.js";
+
+/** The variants in table order; the baseline every ratio is taken against is `glue`. */
+export const VARIANTS = {
+  rpcgen: { label: "rpcgen", load: () => import("./rpcgen.js") },
+  glue: { label: "protobuf-es glue", load: () => import("./glue.js") },
+  passthrough: { label: "pass-through", load: () => import("./passthrough.js") },
+  "proto-loader": { label: "proto-loader", load: () => import("./proto-loader.js") },
+  "ts-proto": { label: "ts-proto", load: () => import("./ts-proto.js") },
+  connect: { label: "connect-node", load: () => import("./connect.js") },
+  // Not run by default: the glue a second time, to show the noise floor (`--variants glue,glue-again`).
+  "glue-again": { label: "glue again (A/A)", load: () => import("./glue.js") },
+} as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
+
+export type VariantName = keyof typeof VARIANTS;
+/** The variants run unless `--variants` says otherwise: the six the issue lists. */
+export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => v !== "glue-again");
+export const BASELINE: VariantName = "glue";
+
+export function isVariantName(name: string): name is VariantName {
+  return Object.hasOwn(VARIANTS, name);
+}
+
+export async function loadVariant(name: string): Promise<Variant> {
+  if (!isVariantName(name)) throw new Error(`unknown variant ${name}; known: ${VARIANT_NAMES.join(", ")}`);
+  return (await VARIANTS[name].load()).variant;
+}

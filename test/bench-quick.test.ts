@@ -1,0 +1,25 @@
+// The runtime benchmark in smoke mode (every variant and scenario once, tiny counts), so that
+// bench/ cannot rot. It fails only if a variant errors, never on speed.
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "..");
+
+it("bench --smoke: every variant runs every scenario and the memory scenarios without an error", async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--smoke"], {
+    cwd: root,
+    timeout: 60_000,
+  }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+    throw new Error(`bench --smoke failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+  });
+  expect(stdout).not.toContain("Errors:");
+  for (const variant of ["rpcgen", "protobuf-es glue", "pass-through", "proto-loader", "ts-proto", "connect-node"]) {
+    expect(stdout).toContain(`| ${variant} `);
+  }
+  for (const scenario of ["unary, concurrency 64", "server stream, 16 KiB", "client stream", "bidi ping-pong"]) {
+    expect(stdout).toMatch(new RegExp(`\\| ${scenario}[^|]*\\|( [0-9,]+ \\([0-9.]+×\\) \\|){6}`));
+  }
+  expect(stdout).toContain("idle server streams");
+}, 90_000);
