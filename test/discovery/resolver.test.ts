@@ -6,7 +6,8 @@ import { type Registration, registerInstance, serviceTarget } from "rpcgen/disco
 import { Code, RpcError } from "rpcgen/runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EtcdResolver } from "../../src/discovery/etcd-resolver.js";
-import { type EtcdServer, etcdBinary, freePort, startEtcd } from "../helpers/etcd.js";
+import { type EtcdServer, etcdBinary, startEtcd } from "../helpers/etcd.js";
+import { freePort } from "../helpers/service-process.js";
 import { callMany, type Greeter, GreeterClient, startGreeter } from "./fixtures/greeter.js";
 import { startTcpProxy, type TcpProxy } from "./fixtures/tcp-proxy.js";
 import { waitFor } from "./fixtures/wait.js";

@@ -1,37 +1,12 @@
 // A real etcd (Debian's etcd-server package) on free 127.0.0.1 ports with a temp data dir.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, requireBinary, stopProcess } from "./service-process.js";
 
-function findEtcd(): string | undefined {
-  try {
-    return execFileSync("sh", ["-c", "command -v etcd"], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The etcd binary, or undefined; under CI=true a missing binary throws (a failure, never a skip). */
-export const etcdBinary = findEtcd();
-if (etcdBinary === undefined && process.env.CI === "true") {
-  throw new Error("etcd is not installed (apt-get install etcd-server); CI must run the etcd tests");
-}
-
-/** A free TCP port on 127.0.0.1 (free when asked; etcd binds it a moment later). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
+/** The etcd binary, or undefined (a failure under CI=true). */
+export const etcdBinary = requireBinary("etcd", "etcd-server");
 
 export interface EtcdServer {
   /** `127.0.0.1:<port>`, for ETCD_ENDPOINTS or etcd:// targets. */
@@ -99,12 +74,7 @@ export async function startEtcd(): Promise<EtcdServer> {
   const stop = async () => {
     const proc = child;
     child = undefined;
-    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-    proc.kill("SIGTERM");
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopProcess(proc);
   };
 
   await start();

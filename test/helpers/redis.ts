@@ -1,25 +1,14 @@
 // A real Redis (Debian's redis-server package) on a free 127.0.0.1 port with a temp dir and no
 // persistence, so a restart comes back empty, as after a crash without a dump.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./etcd.js";
+import { freePort, requireBinary, stopProcess } from "./service-process.js";
 
-function find(command: string): string | undefined {
-  try {
-    return execFileSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The redis-server binary, or undefined; under CI=true a missing binary throws (a failure, never a skip). */
-export const redisBinary = find("redis-server");
-if (redisBinary === undefined && process.env.CI === "true") {
-  throw new Error("redis-server is not installed (apt-get install redis-server); CI must run the Redis tests");
-}
+/** The redis-server binary, or undefined (a failure under CI=true). */
+export const redisBinary = requireBinary("redis-server", "redis-server");
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>`, for REDIS_URL. */
@@ -95,12 +84,7 @@ export async function startRedis(): Promise<RedisServer> {
   const stop = async () => {
     const proc = child;
     child = undefined;
-    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-    proc.kill("SIGTERM");
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopProcess(proc);
   };
 
   await start();
