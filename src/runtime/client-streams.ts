@@ -1,6 +1,8 @@
-import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import type { Readable } from "node:stream";
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { cancelCall, isCancelled, markStarted } from "./call-options.js";
+import { MessageReader } from "./message-reader.js";
 import { Code, errorFromStatus, RpcError } from "./rpc-error.js";
 
 /** Response headers and trailers of a streaming call, as Go's `Header()` and `Trailer()`. */
@@ -74,30 +76,26 @@ export class CallMetadataImpl implements CallMetadata {
  * the call: the final status decides whether iteration ends cleanly or throws.
  */
 export class ResponseIterator<O> implements AsyncIterator<O, undefined> {
-  readonly #call: StatusCall & NodeJS.ReadableStream & { iterator(o: object): AsyncIterator<O> };
-  readonly #status: Promise<grpc.StatusObject>;
-  #messages: AsyncIterator<O> | undefined;
+  readonly #call: StatusCall;
+  readonly #messages: MessageReader<O>;
   #done = false;
 
   constructor(call: StatusCall, status: Promise<grpc.StatusObject>) {
-    this.#call = call as never;
-    this.#status = status;
+    this.#call = call;
+    // The end of the messages (or an error event) is not the end of the call: the status says why.
+    this.#messages = new MessageReader<O>(call as unknown as Readable, () =>
+      status.then((s) => {
+        if (s.code !== grpc.status.OK) throw errorFromStatus(s);
+        return { done: true, value: undefined };
+      }),
+    );
     status.then(() => {
       this.#done = true;
     });
   }
 
-  async next(): Promise<IteratorResult<O, undefined>> {
-    this.#messages ??= this.#call.iterator({ destroyOnReturn: false });
-    try {
-      const r = await this.#messages.next();
-      if (!r.done) return r;
-    } catch {
-      // The status below says why.
-    }
-    const status = await this.#status;
-    if (status.code !== grpc.status.OK) throw errorFromStatus(status);
-    return { done: true, value: undefined };
+  next(): Promise<IteratorResult<O, undefined>> {
+    return this.#messages.next();
   }
 
   async return(): Promise<IteratorResult<O, undefined>> {
@@ -156,19 +154,32 @@ export function writeState(status: Promise<grpc.StatusObject>): WriteState {
   return state;
 }
 
+const SENT: Promise<void> = Promise.resolve();
+
 /** Writes with back-pressure; rejects with the call's error once the call has failed. */
-export async function writeMessage<I extends DescMessage>(
+export function writeMessage<I extends DescMessage>(
   call: WritableCall,
   schema: I,
   state: WriteState,
   init: MessageInitShape<I>,
 ): Promise<void> {
-  if (isCancelled(call) && !state.ended) throw new RpcError(Code.CANCELLED, "call cancelled");
-  if (state.ended) {
-    if (state.ended.code !== grpc.status.OK) throw errorFromStatus(state.ended);
-    return; // The server already answered; like Go's io.EOF, the message is not sent.
+  // The common case, a live call with room to write, allocates nothing beyond the message.
+  if (state.ended === undefined && !isCancelled(call)) {
+    let message: MessageShape<I>;
+    try {
+      message = create(schema, init);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return call.write(message) ? SENT : drainOrEnd(call, state);
   }
-  if (call.write(create(schema, init))) return;
+  if (state.ended === undefined) return Promise.reject(new RpcError(Code.CANCELLED, "call cancelled"));
+  // The server already answered; like Go's io.EOF, the message is not sent.
+  return state.ended.code === grpc.status.OK ? SENT : Promise.reject(errorFromStatus(state.ended));
+}
+
+/** Waits for 'drain'; rejects if the call fails first (a dead call never drains). */
+async function drainOrEnd(call: WritableCall, state: WriteState): Promise<void> {
   const ended = await new Promise<boolean>((resolve) => {
     const drained = () => {
       state.waiting.delete(end);

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type * as grpc from "@grpc/grpc-js";
 import { cancelReason, deadlinePassed } from "./call-context.js";
+import { MessageReader } from "./message-reader.js";
 import { RpcError } from "./rpc-error.js";
 
 type Source = Readable & { cancelled: boolean; getDeadline(): grpc.Deadline };
@@ -19,36 +20,27 @@ export interface RequestStream<I> extends AsyncIterable<I> {
 }
 
 export class ReadableRequestStream<I> implements RequestStream<I> {
-  readonly #source: Source;
-  #iterator: AsyncIterator<I> | undefined;
+  readonly #messages: MessageReader<I>;
 
   constructor(source: Source) {
-    this.#source = source;
+    this.#messages = new MessageReader<I>(source, (error) => {
+      if (error !== undefined && !source.cancelled) throw RpcError.from(error);
+      // grpc-js ends (destroys) the request stream of a call that died as if the client had closed
+      // its side. Node's HTTP/2 client sends END_STREAM before RST_STREAM when it cancels, so a
+      // cancel can still look like the end of the requests: check `signal.aborted` before committing.
+      // A client that hits its deadline half-closes first too; a call past its deadline is dead anyway.
+      if (source.cancelled || deadlinePassed(source)) throw cancelReason(source);
+      return { done: true, value: undefined };
+    });
   }
 
   async recv(): Promise<I | undefined> {
-    const r = await this.next();
+    const r = await this.#messages.next();
     return r.done ? undefined : r.value;
   }
 
-  async next(): Promise<IteratorResult<I, undefined>> {
-    // Not destroyed on return: in a bidi call the same stream still carries responses.
-    this.#iterator ??= this.#source.iterator({ destroyOnReturn: false });
-    try {
-      const r = await this.#iterator.next();
-      if (!r.done) return r;
-    } catch (err) {
-      if (!this.#source.cancelled) throw RpcError.from(err);
-    }
-    // grpc-js ends (destroys) the request stream of a call that died as if the client had closed
-    // its side. Node's HTTP/2 client sends END_STREAM before RST_STREAM when it cancels, so a
-    // cancel can still look like the end of the requests: check `signal.aborted` before committing.
-    // A client that hits its deadline half-closes first too; a call past its deadline is dead anyway.
-    if (this.#source.cancelled || deadlinePassed(this.#source)) throw cancelReason(this.#source);
-    return { done: true, value: undefined };
-  }
-
   [Symbol.asyncIterator](): AsyncIterator<I> {
-    return { next: () => this.next() };
+    // The reader has no return(): leaving a `for await` early must not end a bidi call.
+    return this.#messages;
   }
 }

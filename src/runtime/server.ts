@@ -154,6 +154,9 @@ function bidiHandler(
   };
 }
 
+/** What send() returns when the transport took the message at once: one settled promise for all. */
+const SENT: Promise<void> = Promise.resolve();
+
 class WritableServerStream extends ServerCallContext implements ServerStream<DescMessage> {
   readonly #output: DescMessage;
   readonly #sc: WritableCall;
@@ -167,7 +170,7 @@ class WritableServerStream extends ServerCallContext implements ServerStream<Des
   send(message: MessageInitShape<DescMessage>): Promise<void> {
     const sc = this.#sc;
     if (sc.cancelled) return Promise.reject(new RpcError(Code.CANCELLED, "call cancelled"));
-    if (sc.write(create(this.#output, message))) return Promise.resolve();
+    if (sc.write(create(this.#output, message))) return SENT;
     // Back-pressure: wait until grpc-js has handed the buffered messages to HTTP/2.
     return new Promise((resolve, reject) => {
       const done = () => {
