@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { main } from "../dist/plugin/main.js";
+import { register } from "node:module";
+
+// protoplugin loads TypeScript eagerly; the hook defers that to the runs that transpile.
+register("../dist/plugin/typescript-hook.js", import.meta.url);
+const { main } = await import("../dist/plugin/main.js");
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
