@@ -5,7 +5,7 @@
 //   npm run bench:quick        one short run (under 3 minutes), same tables
 //   tsx bench/run.ts --smoke   every variant and scenario once with tiny counts (a test runs this)
 //
-// Other flags: --runs N, --ms N (time limit of each scenario), --variants a,b, --scenarios x,y, --no-memory, --memory-only, --no-plugin,
+// Other flags: --runs N, --trials N (per scenario and run), --ms N (time limit of each trial), --variants a,b, --scenarios x,y, --no-memory, --memory-only, --no-plugin,
 // --cpu-prof (profiles of every child into bench/profiles), --src (run src/runtime through tsx instead of dist/),
 // --json FILE (raw samples).
 
@@ -20,21 +20,28 @@ import {
   type IdleResult,
   latencyTable,
   type MemoryResult,
+  median,
   memoryTable,
+  pairedTable,
   type Sample,
   type SlowReaderResult,
   summarize,
   throughputTable,
 } from "./lib/report.js";
 import { isScenarioName, type Measure, SCENARIO_NAMES, type ScenarioName } from "./lib/scenarios.js";
-import { isVariantName, VARIANT_NAMES, type VariantName } from "./variants/index.js";
+import { BASELINE, isVariantName, VARIANT_NAMES, type VariantName } from "./variants/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bench = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 interface Mode {
   runs: number;
-  /** Time limit of each measured scenario, and of its warm-up. */
+  /**
+   * Measurements of each scenario per run, the variants taking turns (in reverse order every
+   * other trial): short trials close together pair rpcgen with a glue run under the same load.
+   */
+  trials: number;
+  /** Time limit of each measured trial. */
   maxMs: number;
   warmupMs: number;
   /** Count limit of each scenario (calls, messages or round trips). */
@@ -47,7 +54,8 @@ interface Mode {
 const MODES: Record<"full" | "quick" | "smoke", Mode> = {
   full: {
     runs: 5,
-    maxMs: 2000,
+    trials: 6,
+    maxMs: 400,
     warmupMs: 500,
     maxOps: 2_000_000,
     slowReaderMiB: 1024,
@@ -56,7 +64,8 @@ const MODES: Record<"full" | "quick" | "smoke", Mode> = {
   },
   quick: {
     runs: 1,
-    maxMs: 1000,
+    trials: 2,
+    maxMs: 400,
     warmupMs: 300,
     maxOps: 1_000_000,
     slowReaderMiB: 128,
@@ -65,6 +74,7 @@ const MODES: Record<"full" | "quick" | "smoke", Mode> = {
   },
   smoke: {
     runs: 1,
+    trials: 1,
     maxMs: 5000,
     warmupMs: 0,
     maxOps: 20,
@@ -84,6 +94,8 @@ function parseArgs(argv: string[]) {
   const mode = { ...MODES[modeName] };
   const runs = value("--runs");
   if (runs !== undefined) mode.runs = Math.max(1, Number(runs));
+  const trials = value("--trials");
+  if (trials !== undefined) mode.trials = Math.max(1, Number(trials));
   const ms = value("--ms");
   if (ms !== undefined) mode.maxMs = Math.max(1, Number(ms));
   const list = <T extends string>(flag: string, all: T[], ok: (s: string) => s is T): T[] => {
@@ -213,18 +225,36 @@ function fail(message: string) {
   log(`ERROR ${message}`);
 }
 
-async function measureScenario(pair: Pair, scenario: ScenarioName, run: number): Promise<Sample | undefined> {
+async function warmUp(pair: Pair, scenario: ScenarioName): Promise<boolean> {
   const { mode } = args;
-  const timeout = mode.maxMs + 60_000;
+  if (mode.warmupMs === 0) return true;
   try {
-    if (mode.warmupMs > 0)
-      await pair.client.call("run", { scenario, maxOps: mode.maxOps, maxMs: mode.warmupMs }, timeout);
+    await pair.client.call("run", { scenario, maxOps: mode.maxOps, maxMs: mode.warmupMs }, mode.warmupMs + 60_000);
+    return true;
+  } catch (err) {
+    fail(`${pair.variant} ${scenario}: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+async function measureTrial(
+  pair: Pair,
+  scenario: ScenarioName,
+  run: number,
+  trial: number,
+): Promise<Sample | undefined> {
+  const { mode } = args;
+  try {
     await pair.server.call("gc");
     const before = await pair.server.call<number>("cpu");
-    const m = await pair.client.call<Measure>("run", { scenario, maxOps: mode.maxOps, maxMs: mode.maxMs }, timeout);
+    const m = await pair.client.call<Measure>(
+      "run",
+      { scenario, maxOps: mode.maxOps, maxMs: mode.maxMs },
+      mode.maxMs + 60_000,
+    );
     const after = await pair.server.call<number>("cpu");
     if (m.ops === 0) throw new Error("no operation completed");
-    return { run, variant: pair.variant, scenario, ...m, serverCpuUs: after - before };
+    return { run, trial, variant: pair.variant, scenario, ...m, serverCpuUs: after - before };
   } catch (err) {
     fail(`${pair.variant} ${scenario}: ${(err as Error).message}`);
     return undefined;
@@ -240,13 +270,22 @@ async function throughput(atEnd?: (pairs: Pair[]) => Promise<void>): Promise<Sam
       for (const [si, scenario] of args.scenarios.entries()) {
         // Interleaved, and in a rotated order, so no variant always runs first or right after another.
         const shift = (run + si) % pairs.length;
-        const order = [...pairs.slice(shift), ...pairs.slice(0, shift)];
-        for (const pair of order) {
-          const sample = await measureScenario(pair, scenario, run);
-          if (sample === undefined) continue;
-          samples.push(sample);
-          const ops = Math.round(sample.ops / (sample.ms / 1000)).toLocaleString("en-US");
-          log(`run ${run + 1}/${args.mode.runs}  ${scenario.padEnd(19)} ${pair.variant.padEnd(13)} ${ops}/s`);
+        let order = [...pairs.slice(shift), ...pairs.slice(0, shift)];
+        const live: Pair[] = [];
+        for (const pair of order) if (await warmUp(pair, scenario)) live.push(pair);
+        order = live;
+        const measured = new Map<VariantName, Sample[]>();
+        for (let trial = 0; trial < args.mode.trials; trial++) {
+          for (const pair of trial % 2 ? [...order].reverse() : order) {
+            const sample = await measureTrial(pair, scenario, run, trial);
+            if (sample === undefined) continue;
+            samples.push(sample);
+            measured.set(pair.variant, [...(measured.get(pair.variant) ?? []), sample]);
+          }
+        }
+        for (const [variant, group] of measured) {
+          const ops = Math.round(median(group.map((s) => s.ops / (s.ms / 1000)))).toLocaleString("en-US");
+          log(`run ${run + 1}/${args.mode.runs}  ${scenario.padEnd(19)} ${variant.padEnd(13)} ${ops}/s`);
         }
       }
       if (run === args.mode.runs - 1) await atEnd?.(pairs);
@@ -367,7 +406,11 @@ const samples = args.throughput
 if (args.memory && !reuse) memoryResults = await memory();
 
 const out: string[] = [];
-out.push(`## Runtime (${args.modeName}, ${args.mode.runs} run${args.mode.runs > 1 ? "s" : ""}, medians)`, "");
+const { runs, trials } = args.mode;
+out.push(
+  `## Runtime (${args.modeName}, ${runs} run${runs > 1 ? "s" : ""} × ${trials} trial${trials > 1 ? "s" : ""}, medians)`,
+  "",
+);
 out.push(
   `Machine: ${machine()}. Runtime from ${runtimeFromSrc ? "src/ (tsx)" : "dist/"}. Took ${Math.round((Date.now() - started) / 1000)} s.`,
   "",
@@ -384,6 +427,13 @@ if (samples.length > 0) {
     cpuTable(summary, args.variants, args.scenarios),
     "",
   );
+  if (args.variants.includes("rpcgen") && args.variants.includes(BASELINE) && runs * trials > 1)
+    out.push(
+      "Paired: each trial's ratio to the glue measured beside it; CPU per op is client + server, glue ÷ variant (above 1 is cheaper):",
+      "",
+      pairedTable(samples, args.variants, args.scenarios),
+      "",
+    );
 }
 if (memoryResults.length > 0) out.push(memoryTable(memoryResults), "");
 if (errors.length > 0) out.push("Errors:", "", ...errors.map((e) => `- ${e.split("\n")[0]}`), "");

@@ -1,9 +1,11 @@
 import { BASELINE, VARIANTS, type VariantName } from "../variants/index.js";
 import { SCENARIOS, type ScenarioName } from "./scenarios.js";
 
-/** One measured (run, variant, scenario). */
+/** One measured (run, trial, variant, scenario). */
 export interface Sample {
   run: number;
+  /** Which of the run's back-to-back measurements of the scenario. */
+  trial: number;
   variant: VariantName;
   scenario: ScenarioName;
   ops: number;
@@ -15,7 +17,7 @@ export interface Sample {
   p99Us?: number;
 }
 
-/** Medians over runs. */
+/** Medians over runs and trials. */
 export interface Summary {
   opsPerSec: number;
   clientCpuUs: number;
@@ -120,6 +122,55 @@ function targets(get: (v: VariantName) => number, variants: VariantName[]): stri
     if (Number.isFinite(ratio) && ratio < 1) misses.push(`${ratio.toFixed(2)}× ${VARIANTS[peer].label}`);
   }
   return misses.length === 0 ? "met" : `missed: ${misses.join(", ")}`;
+}
+
+/** Quantile `q` (0 to 1) of `values`, by linear interpolation. */
+function quantile(values: number[], q: number): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
+
+/** Per trial, `variant` ÷ the glue measured beside it: throughput and total CPU per op (glue ÷ variant). */
+function pairedRatios(samples: Sample[], scenario: ScenarioName, variant: VariantName) {
+  const throughput: number[] = [];
+  const cpu: number[] = [];
+  const byTrial = (v: VariantName) =>
+    new Map(samples.filter((s) => s.scenario === scenario && s.variant === v).map((s) => [`${s.run}/${s.trial}`, s]));
+  const base = byTrial(BASELINE);
+  for (const [key, s] of byTrial(variant)) {
+    const b = base.get(key);
+    if (b === undefined) continue;
+    throughput.push(s.ops / s.ms / (b.ops / b.ms));
+    cpu.push((b.cpuUs + b.serverCpuUs) / b.ops / ((s.cpuUs + s.serverCpuUs) / s.ops));
+  }
+  return { throughput, cpu };
+}
+
+/**
+ * rpcgen ÷ glue within each trial, with the A/A column (`glue-again`) as the yardstick of noise:
+ * drift (other load, CPU frequency) hits both variants of a trial alike, so the median of these
+ * paired ratios is steadier than the ratio of two medians. Quartiles show the spread.
+ */
+export function pairedTable(samples: Sample[], variants: VariantName[], scenarios: ScenarioName[]): string {
+  const compared = variants.filter((v) => v === "rpcgen" || v === "glue-again");
+  const cell = (values: number[]) =>
+    `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
+  const header = [
+    "per-trial ratio to the glue, median (quartiles)",
+    ...compared.flatMap((v) => [`${VARIANTS[v].label}: throughput`, `${VARIANTS[v].label}: CPU per op`]),
+  ];
+  const rows = scenarios.map((scenario) => [
+    SCENARIOS[scenario].title,
+    ...compared.flatMap((v) => {
+      const r = pairedRatios(samples, scenario, v);
+      return [cell(r.throughput), cell(r.cpu)];
+    }),
+  ]);
+  return table(header, rows);
 }
 
 /** p50 / p99 latency of the unary scenarios, µs. */
