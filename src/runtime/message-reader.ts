@@ -15,8 +15,8 @@ export type EndOfMessages<T> = (error: unknown) => IteratorResult<T, undefined> 
  *
  * It listens to `'data'` instead of using `readable.iterator()`: in flowing mode grpc-js hands a
  * message straight to a waiting reader, where Node's iterator goes through `'readable'`, `read()`
- * and an async generator for every message, which cost a bidi ping-pong round trip about 10 %
- * more CPU (issue 8). Back-pressure stays: the call is paused while QUEUE_LIMIT messages wait.
+ * and an async generator for every message: a third more CPU per bidi ping-pong round trip in
+ * bench/ab.ts (issue 8). Back-pressure stays: the call is paused while QUEUE_LIMIT messages wait.
  */
 export class MessageReader<T> implements AsyncIterator<T, undefined> {
   readonly #source: Readable;
@@ -39,7 +39,8 @@ export class MessageReader<T> implements AsyncIterator<T, undefined> {
   next(): Promise<IteratorResult<T, undefined>> {
     if (!this.#listening) this.#listen();
     const queue = this.#queue;
-    // After an error nothing flows by itself any more; read() emits a buffered message as 'data'.
+    // Messages still buffered in the stream come before its error: read() emits the next one as
+    // 'data' now, where a resumed flow would deliver it only on the next tick, after the verdict.
     if (queue.length === 0 && this.#failed && this.#buffered()) this.#source.read();
     if (queue.length > 0) {
       const message = queue.shift() as T;
