@@ -53,11 +53,18 @@ const PEERS: VariantName[] = ["proto-loader", "ts-proto", "connect"];
 /** Generated code may cost at most 3 % over the hand-written glue. */
 const GLUE_TARGET = 0.97;
 
-export function median(values: number[]): number {
+/** Quantile `q` (0 to 1) of `values`, by linear interpolation. */
+export function quantile(values: number[], q: number): number {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
+
+export function median(values: number[]): number {
+  return quantile(values, 0.5);
 }
 
 export function summarize(samples: Sample[]): Map<string, Summary> {
@@ -122,16 +129,6 @@ function targets(get: (v: VariantName) => number, variants: VariantName[]): stri
     if (Number.isFinite(ratio) && ratio < 1) misses.push(`${ratio.toFixed(2)}× ${VARIANTS[peer].label}`);
   }
   return misses.length === 0 ? "met" : `missed: ${misses.join(", ")}`;
-}
-
-/** Quantile `q` (0 to 1) of `values`, by linear interpolation. */
-function quantile(values: number[], q: number): number {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
 }
 
 /** Per trial, `variant` ÷ the glue measured beside it: throughput and total CPU per op (glue ÷ variant). */

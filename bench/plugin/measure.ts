@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { fromBinary } from "@bufbuild/protobuf";
 import { CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
+import { median } from "../lib/report.js";
 
 /** Seconds, or how long we waited for a run that timed out. */
 export type Timing = { seconds: number; timedOut: boolean };
@@ -74,10 +75,4 @@ function checkResponse(file: string): void {
   const response = fromBinary(CodeGeneratorResponseSchema, readFileSync(file));
   // plugin.proto's `error` is a proto2 optional string: unset reads as "".
   if (response.error !== "") throw new Error(`plugin answered with an error: ${response.error}`);
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
