@@ -2,7 +2,7 @@
 import { register } from "node:module";
 
 // protoplugin loads TypeScript eagerly; the hook defers that to the runs that transpile.
-register("../dist/plugin/typescript-hook.js", import.meta.url);
+register("../dist/plugin/upstream/typescript-hook.js", import.meta.url);
 const { main } = await import("../dist/plugin/main.js");
 
 main(process.argv.slice(2)).then(

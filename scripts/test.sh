@@ -1,23 +1,17 @@
 #!/usr/bin/env bash
-# The whole test run, from a fresh clone on a fresh Debian machine with Node 20 and npm:
-# installs what it needs, builds, checks lint/format, golden output and types, runs vitest.
+# The whole test run, from a fresh clone on a fresh Debian machine with Node.js and npm:
+# setup (Debian packages, the supported Node lines, npm ci), then build, lint and format,
+# golden output, typecheck with TypeScript 5.9 and 7, and vitest on every supported Node line
+# plus a smoke subset on the oldest version `engines` allows. Prints the counts per line and
+# the total as `N passed, N failed`; with RPCGEN_COUNTS=<file> also writes that line there.
+# Extra arguments go to every vitest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_apt=()
-command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
-command -v etcd >/dev/null || need_apt+=(etcd-server)
-command -v redis-server >/dev/null || need_apt+=(redis-server)
-command -v openssl >/dev/null || need_apt+=(openssl)
-command -v script >/dev/null || need_apt+=(bsdutils)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "==> installing ${need_apt[*]} (apt-get)"
-  if [ "$(id -u)" -ne 0 ]; then echo "need root to install ${need_apt[*]}; install them and rerun" >&2; exit 1; fi
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
-
-echo "==> npm ci"
-npm ci --no-audit --no-fund --loglevel=error
+bash scripts/setup.sh
+main_bin=$(bash scripts/node-line.sh "$(bash scripts/node-lines.sh main)")
+export PATH="$main_bin:$PATH"
+echo "==> checks on Node $(node --version)"
 
 echo "==> build"
 npm run --silent build
@@ -27,15 +21,48 @@ npx biome ci .
 
 echo "==> golden output"
 bash scripts/generate-golden.sh
-if [ -n "$(git status --porcelain -- test/golden examples templates src/runtime/gen test/runtime/gen bench/gen)" ]; then
-  git status --short -- test/golden examples templates src/runtime/gen test/runtime/gen bench/gen
-  echo "golden output is stale: run 'npm run build && bash scripts/generate-golden.sh' and commit test/golden, examples and templates" >&2
+generated=(test/golden examples templates src/runtime/gen test/runtime/gen bench/gen)
+if [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
+  git status --short -- "${generated[@]}"
+  echo "golden output is stale: run 'npm run build && bash scripts/generate-golden.sh' and commit ${generated[*]}" >&2
   exit 1
 fi
 
-echo "==> typecheck (sources, tests, goldens, type tests)"
-npx tsc -p tsconfig.test.json
-npx tsc -p tsconfig.bundler.json
+for tsc in node_modules/typescript/bin/tsc node_modules/typescript-7/bin/tsc; do
+  echo "==> typecheck with TypeScript $($tsc --version | sed 's/Version //') (sources, tests, goldens, examples, type tests)"
+  "$tsc" -p tsconfig.test.json
+  "$tsc" -p tsconfig.bundler.json
+done
 
-echo "==> vitest"
-npx vitest run "$@"
+# vitest per Node line; a failing line does not stop the others.
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
+status=0
+run_line() { # <version> <label> [vitest args...]
+  local version=$1 label=$2; shift 2
+  local bin; bin=$(bash scripts/node-line.sh "$version")
+  echo "==> vitest on Node $("$bin/node" --version) ($label)"
+  PATH="$bin:$PATH" npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/$version.json" "$@" || status=1
+}
+for line in $(bash scripts/node-lines.sh); do run_line "$line" "line $line" "$@"; done
+# The floor: what engines promises at its lowest, on the paths that depend on the Node version
+# (require(esm) for CommonJS output, the CLI's dependencies, the plugin's module hook, gRPC).
+run_line "$(bash scripts/node-lines.sh floor)" "floor of engines, smoke" "$@" \
+  test/plugin/plugin-cli.test.ts test/e2e-commonjs.test.ts test/e2e-echo.test.ts test/cli/parse.test.ts test/cli/new.test.ts
+
+REPORTS=$reports node -e '
+  const fs = require("fs"), path = require("path");
+  let passed = 0, failed = 0;
+  for (const version of process.argv.slice(2)) {
+    let r = {};
+    try { r = JSON.parse(fs.readFileSync(path.join(process.env.REPORTS, version + ".json"), "utf8")); } catch {}
+    const p = r.numPassedTests ?? 0, f = r.numFailedTests ?? 0;
+    const note = r.numTotalTests === undefined ? " (no report: vitest did not finish)" : "";
+    console.log(`Node ${version}: ${p} passed, ${f} failed${note}`);
+    passed += p; failed += f + (note ? 1 : 0);
+  }
+  const total = `${passed} passed, ${failed} failed`;
+  if (process.env.RPCGEN_COUNTS) fs.writeFileSync(process.env.RPCGEN_COUNTS, total + "\n");
+  console.log(total);
+' $(bash scripts/node-lines.sh) "$(bash scripts/node-lines.sh floor)"
+exit $status

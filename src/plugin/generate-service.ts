@@ -1,7 +1,7 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { ImportSymbol } from "@bufbuild/protoplugin";
 import { methodKey, serviceNames } from "./names.js";
-import type { RpcFile } from "./symbol-cache.js";
+import type { RpcFile } from "./upstream/symbol-cache.js";
 
 /** The runtime entry generated code imports. */
 export const RUNTIME = "rpcgen/runtime";

@@ -2,9 +2,14 @@ import { createEcmaScriptPlugin, type GeneratedFile } from "@bufbuild/protoplugi
 import { VERSION } from "../version.js";
 import { generateService, RUNTIME } from "./generate-service.js";
 import { checkNames } from "./names.js";
-import { cachedFile, createSymbolCache, protopluginFile, type RpcFile } from "./symbol-cache.js";
+import { cachedFile, createSymbolCache, protopluginFile, type RpcFile } from "./upstream/symbol-cache.js";
+import { transpile } from "./upstream/transpile.js";
 
-/** How a generated file looks names and comments up: cached (the default) or protoplugin's own way. */
+/**
+ * How the plugin does what protoplugin also does: `"cached"` (the default) with the
+ * workarounds in upstream/, `"protoplugin"` the upstream way. Tests use the upstream way as
+ * the reference the workarounds must match byte for byte.
+ */
 export type Lookups = "cached" | "protoplugin";
 
 /**
@@ -13,16 +18,18 @@ export type Lookups = "cached" | "protoplugin";
  * `import_extension` and `js_import_style` options as protoc-gen-es; with no options of
  * its own, protoplugin rejects any other option by name.
  *
- * A new plugin per request: protoplugin 2.13 keeps whether to transpile to .js/.d.ts in the
- * plugin object, so a second run in one process would inherit the first run's targets.
+ * A new plugin per request: protoplugin (2.13 to 2.17) keeps whether to transpile to .js/.d.ts
+ * in the plugin object, so a second run in one process would inherit the first run's targets.
  *
  * `lookups: "protoplugin"` prints the same bytes as the default, in time quadratic in the
- * size of the largest file; tests use it as the reference (see symbol-cache.ts).
+ * size of the largest file, and transpiles with protoplugin's own transpiler; tests use it as
+ * the reference (see upstream/README.md).
  */
 export function createPlugin(lookups: Lookups = "cached") {
   return createEcmaScriptPlugin({
     name: "protoc-gen-ts-rpc",
     version: `v${VERSION}`,
+    ...(lookups === "cached" ? { transpile } : {}),
     generateTs(schema) {
       const cache = createSymbolCache();
       const wrap = (f: GeneratedFile): RpcFile => (lookups === "cached" ? cachedFile(f, cache) : protopluginFile(f));

@@ -2,8 +2,10 @@
 // into a temp folder and installed from that tarball, its own tests, typecheck, server and
 // client, then two servers behind a real etcd sharing the calls.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
@@ -22,7 +24,7 @@ afterAll(() => temp.cleanup());
 
 test("the project's own npm test passes", () => {
   const result = run("npm", ["test"]);
-  expect(result.stdout).toMatch(/# pass 3\n# fail 0/);
+  expect(result.stdout).toMatch(/ℹ pass 3\nℹ fail 0/);
   expect(result.status).toBe(0);
 });
 
@@ -30,6 +32,60 @@ test("the project typechecks under strict", () => {
   const result = run("npm", ["run", "typecheck"]);
   expect(result.stdout + result.stderr).not.toContain("error TS");
   expect(result.status).toBe(0);
+});
+
+describe("target=js+dts in a project whose TypeScript is 7 (the template's)", () => {
+  const bin = (name: string) => join(project, "node_modules/.bin", name);
+  const protoc = (out: string, args: string[]) =>
+    run("protoc", ["-I", "proto", `--ts-rpc_out=${out}`, ...args, "greeter/v1/greeter.proto"]);
+
+  test("the project has TypeScript 7 at the top of node_modules", () => {
+    expect(run(bin("tsc"), ["--version"]).stdout).toMatch(/^Version 7\./);
+  });
+
+  test("protoc-gen-ts-rpc and protoc-gen-es write .js and .d.ts", () => {
+    const out = join(temp.make(), "out");
+    mkdirSync(out);
+    const result = protoc(`target=js+dts:${out}`, [
+      `--plugin=protoc-gen-ts-rpc=${bin("protoc-gen-ts-rpc")}`,
+      `--plugin=protoc-gen-es=${bin("protoc-gen-es")}`,
+      `--es_out=target=js+dts:${out}`,
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(out, "greeter/v1")).sort()).toEqual([
+      "greeter_pb.d.ts",
+      "greeter_pb.js",
+      "greeter_rpc.d.ts",
+      "greeter_rpc.js",
+    ]);
+    expect(readFileSync(join(out, "greeter/v1/greeter_rpc.d.ts"), "utf8")).toContain("sayHello(");
+  });
+
+  test("control: protoplugin's own transpile fails there (why upstream/transpile.ts exists)", () => {
+    // A plugin with protoplugin's default transpile, run from inside the project. If this
+    // starts passing, @typescript/vfs no longer picks up the project's TypeScript and
+    // src/plugin/upstream/transpile.ts can go.
+    const plugin = join(temp.make(), "protoc-gen-plain.mjs");
+    const protoplugin = createRequire(join(project, "node_modules/rpcgen/package.json")).resolve(
+      "@bufbuild/protoplugin",
+    );
+    writeFileSync(
+      plugin,
+      `#!/usr/bin/env node
+import { createEcmaScriptPlugin, runNodeJs } from ${JSON.stringify(pathToFileURL(protoplugin).href)};
+runNodeJs(createEcmaScriptPlugin({ name: "plain", version: "v0", generateTs(schema) {
+  const f = schema.generateFile("plain.ts");
+  f.print("export async function hello(): Promise<string> { return 'hi'; }");
+} }));
+`,
+      { mode: 0o755 },
+    );
+    const out = temp.make();
+    const result = protoc(`target=js+dts:${out}`, [`--plugin=protoc-gen-ts-rpc=${plugin}`]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/TS\d{4}/);
+  });
 });
 
 test("rpcgen generate inside the project reproduces the scaffolded code", () => {

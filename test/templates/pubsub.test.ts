@@ -38,7 +38,7 @@ afterAll(async () => {
 
 test("the project's own npm test passes, the broker contract against both memory and Redis", async () => {
   const result = await ownTests;
-  expect(result.stdout).toMatch(/# pass 37\n# fail 0\n# cancelled 0\n# skipped 0\n/);
+  expect(result.stdout).toMatch(/ℹ pass 37\nℹ fail 0\nℹ cancelled 0\nℹ skipped 0\n/);
   expect(result.status).toBe(0);
 }, 120_000);
 

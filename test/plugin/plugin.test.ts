@@ -1,8 +1,8 @@
 // In-process tests of protoc-gen-ts-rpc: inline protos compiled by buf, the request handed to
 // the plugin as protoc would, the response inspected.
 import { describe, expect, test } from "vitest";
-import { runPlugin } from "../src/plugin/main.js";
-import { pluginRequest } from "./helpers/compile.js";
+import { runPlugin } from "../../src/plugin/main.js";
+import { pluginRequest } from "../helpers/compile.js";
 
 const greeter = `syntax = "proto3";
 package demo.v1;

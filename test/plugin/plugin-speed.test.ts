@@ -8,12 +8,12 @@ import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import type { CodeGeneratorRequest, CodeGeneratorResponse } from "@bufbuild/protobuf/wkt";
 import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
 import { describe, expect, test } from "vitest";
-import { buildRequest, googleProtos, protoRoot } from "../bench/plugin/inputs.js";
-import { esNames } from "../src/plugin/es-names.js";
-import { createPlugin, type Lookups } from "../src/plugin/plugin.js";
-import { outputHash } from "./fixtures/plugin-speed/output-hash.js";
-import { COMPUTE, PARAMETER } from "./fixtures/plugin-speed/record-reference.js";
-import { pluginRequest } from "./helpers/compile.js";
+import { buildRequest, googleProtos, protoRoot } from "../../bench/plugin/inputs.js";
+import { createPlugin, type Lookups } from "../../src/plugin/plugin.js";
+import { esNames } from "../../src/plugin/upstream/es-names.js";
+import { outputHash } from "../fixtures/plugin-speed/output-hash.js";
+import { COMPUTE, PARAMETER } from "../fixtures/plugin-speed/record-reference.js";
+import { pluginRequest } from "../helpers/compile.js";
 
 const run = (request: CodeGeneratorRequest, lookups: Lookups) => createPlugin(lookups).run(request);
 const files = (r: CodeGeneratorResponse) => r.file.map((f) => ({ name: f.name, content: f.content }));
@@ -38,7 +38,7 @@ describe("the cached path prints the same bytes as protoplugin's lookups", () =>
     // test/fixtures/plugin-speed/record-reference.ts (first recorded before the cache existed,
     // from the plugin as it was).
     const reference = JSON.parse(
-      readFileSync(join(import.meta.dirname, "fixtures/plugin-speed/reference.json"), "utf8"),
+      readFileSync(join(import.meta.dirname, "../fixtures/plugin-speed/reference.json"), "utf8"),
     ) as Record<string, string>;
     expect(reference["google-proto-files"]).toBe(protoRoot().version);
     const request = buildRequest({ name: "compute.proto", files: [COMPUTE] }, PARAMETER);

@@ -37,7 +37,7 @@ type SchemaDesc = DescMessage | DescEnum | DescExtension | DescService | DescFil
 /**
  * Wraps `f` so that the lookups protoplugin redoes on every call (`importSchema`,
  * `importShape`, `jsDoc` of an rpc, comments) are answered from `cache`; everything else is
- * `f`'s own. It prints the same bytes as `protopluginFile(f)` (test/plugin-speed.test.ts) in
+ * `f`'s own. It prints the same bytes as `protopluginFile(f)` (test/plugin/plugin-speed.test.ts) in
  * time linear in the request instead of quadratic in the largest file (issue 8).
  */
 export function cachedFile(f: GeneratedFile, cache: SymbolCache): RpcFile {

@@ -57,7 +57,7 @@ function comments(location: SourceCodeInfo_Location | undefined): Comments {
  * The text protoplugin's `f.jsDoc(method)` documents an rpc with: the leading comment, a
  * blank line, the trailing comment, a blank line, each line stripped of one leading space
  * (protoc keeps the space after `//`), then `@generated from rpc <name>` and `@deprecated`
- * for a deprecated rpc. Kept to the same bytes; test/plugin-speed.test.ts compares it with
+ * for a deprecated rpc. Kept to the same bytes; test/plugin/plugin-speed.test.ts compares it with
  * protoplugin's for every rpc of a few hundred real protos.
  */
 export function rpcJsDocText(method: DescMethod, c: Comments): string {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "../..");
 const pluginBin = join(root, "bin/protoc-gen-ts-rpc.js");
 const bufBin = join(root, "node_modules/.bin/buf");
 const protos = ["fixtures/echo.proto", "fixtures/nopackage.proto", "fixtures/shared/shared.proto"];
