@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# The main job, on a fresh machine with Node 20 and npm: scaffold a greeter project with
+# The main job, on a fresh machine with Node.js and npm: scaffold a greeter project with
 # `rpcgen new` into a fresh folder, install it (rpcgen from this checkout, packed as npm would
 # publish it), start its server, call it with its client, print the reply, stop the server.
+# Runs on the machine's Node when it is a supported line (scripts/node-lines.sh), else fetches
+# the main line from the npm registry (scripts/node-line.sh) and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
+
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo none)
+if ! [[ " $(bash scripts/node-lines.sh) " == *" $major "* ]] ||
+  ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a === 22 && b < 12 ? 1 : 0)'; then
+  line=$(bash scripts/node-line.sh "$(bash scripts/node-lines.sh main)")
+  echo "==> Node $(node --version 2>/dev/null || echo '(none)') is not a supported line; using $("$line/node" --version) from the npm registry"
+  export PATH="$line:$PATH"
+fi
 
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 # Build unless dist is already newer than every source file.

@@ -1,7 +1,8 @@
 // Hand-written grpc-js with protobuf-es toBinary/fromBinary serializers: the transport and
 // the codec and nothing else, so the baseline the generated code is held to. The serializer
 // wraps the encoded bytes in a Buffer without copying them (the best a hand-writer can do).
-import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+// `glueWith` takes the codec, so glue-2.13.ts can run the same glue on protobuf-es 2.13.
+import { create, type DescMessage, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
   type BenchRequest,
@@ -14,23 +15,33 @@ import { serviceDefinition } from "./definition.js";
 import { address, drained, holdIdle, pingPong, readAll, ready, startGrpcServer, writeAll } from "./grpc-common.js";
 import { type BenchClient, idleStreams, type Variant } from "./types.js";
 
-function serialize<S extends DescMessage>(schema: S): (message: MessageShape<S>) => Buffer {
-  return (message) => {
-    const bytes = toBinary(schema, message);
+/** A protobuf-es codec: the bench messages to bytes and back. */
+export interface GlueCodec {
+  encode(schema: DescMessage, message: object): Uint8Array;
+  decode(schema: DescMessage, bytes: Uint8Array): object;
+  request: DescMessage;
+  response: DescMessage;
+}
+
+const current: GlueCodec = {
+  encode: (schema, message) => toBinary(schema, message as never),
+  decode: (schema, bytes) => fromBinary(schema, bytes),
+  request: BenchRequestSchema,
+  response: BenchResponseSchema,
+};
+
+function codecDefinition(codec: GlueCodec) {
+  const serialize = (schema: DescMessage) => (message: object) => {
+    const bytes = codec.encode(schema, message);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
+  return serviceDefinition<BenchRequest, BenchResponse>({
+    requestSerialize: serialize(codec.request),
+    requestDeserialize: (bytes) => codec.decode(codec.request, bytes) as BenchRequest,
+    responseSerialize: serialize(codec.response),
+    responseDeserialize: (bytes) => codec.decode(codec.response, bytes) as BenchResponse,
+  });
 }
-
-function deserialize<S extends DescMessage>(schema: S): (bytes: Buffer) => MessageShape<S> {
-  return (bytes) => fromBinary(schema, bytes);
-}
-
-const definition = serviceDefinition<BenchRequest, BenchResponse>({
-  requestSerialize: serialize(BenchRequestSchema),
-  requestDeserialize: deserialize(BenchRequestSchema),
-  responseSerialize: serialize(BenchResponseSchema),
-  responseDeserialize: deserialize(BenchResponseSchema),
-});
 
 type Call<K extends "server" | "readable" | "duplex" | "unary"> = K extends "unary"
   ? grpc.ServerUnaryCall<BenchRequest, BenchResponse>
@@ -78,8 +89,6 @@ type GlueClient = grpc.Client & {
   pingPong(): grpc.ClientDuplexStream<BenchRequest, BenchResponse>;
   idle(request: BenchRequest): grpc.ClientReadableStream<BenchResponse>;
 };
-
-const GlueClientConstructor = grpc.makeGenericClientConstructor(definition, "bench.v1.BenchService");
 
 class Client implements BenchClient {
   readonly #client: GlueClient;
@@ -132,11 +141,20 @@ class Client implements BenchClient {
   }
 }
 
-export const variant: Variant = {
-  startServer: () => startGrpcServer((server) => server.addService(definition, implementation)),
-  async connect(port) {
-    const client = new GlueClientConstructor(address(port), grpc.credentials.createInsecure()) as unknown as GlueClient;
-    await ready(client);
-    return new Client(client);
-  },
-};
+export function glueWith(codec: GlueCodec): Variant {
+  const definition = codecDefinition(codec);
+  const GlueClientConstructor = grpc.makeGenericClientConstructor(definition, "bench.v1.BenchService");
+  return {
+    startServer: () => startGrpcServer((server) => server.addService(definition, implementation)),
+    async connect(port) {
+      const client = new GlueClientConstructor(
+        address(port),
+        grpc.credentials.createInsecure(),
+      ) as unknown as GlueClient;
+      await ready(client);
+      return new Client(client);
+    },
+  };
+}
+
+export const variant: Variant = glueWith(current);

@@ -10,11 +10,15 @@ export const VARIANTS = {
   connect: { label: "connect-node", load: () => import("./connect.js") },
   // Not run by default: the glue a second time, to show the noise floor (`--variants glue,glue-again`).
   "glue-again": { label: "glue again (A/A)", load: () => import("./glue.js") },
+  // Not run by default: the glue on protobuf-es 2.13.0, to show what 2.17 changed (`--variants glue,glue-2.13`).
+  "glue-2.13": { label: "glue on protobuf-es 2.13", load: () => import("./glue-2.13.js") },
 } as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
 
 export type VariantName = keyof typeof VARIANTS;
 /** The variants run unless `--variants` says otherwise: the six the issue lists. */
-export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => v !== "glue-again");
+export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter(
+  (v) => v !== "glue-again" && v !== "glue-2.13",
+);
 export const BASELINE: VariantName = "glue";
 
 export function isVariantName(name: string): name is VariantName {

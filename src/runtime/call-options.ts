@@ -59,7 +59,7 @@ export function markStarted(call: object): void {
 
 /**
  * Cancels a client call. A call cancelled in the same tick as it started would leave the
- * server's side of its stream open for good: grpc-js 1.14 on Node 20 has sent HEADERS but,
+ * server's side of its stream open for good: grpc-js 1.14 (seen on Node 20) has sent HEADERS but,
  * the HTTP/2 stream not having its id yet, never sends the RST_STREAM. So a call that young is
  * cancelled two turns of the event loop later (one turn was not always enough for a burst of
  * streams), once its stream exists. test/runtime/deadlines.test.ts checks that nothing leaks.
