@@ -5,8 +5,8 @@ export default defineConfig({
   resolve: {
     // Generated code imports the runtime by its published name; tests run it from source.
     alias: {
-      "rpcgen/runtime": fileURLToPath(new URL("./src/runtime/index.ts", import.meta.url)),
-      "rpcgen/discovery": fileURLToPath(new URL("./src/discovery/index.ts", import.meta.url)),
+      "@rpcgen/runtime": fileURLToPath(new URL("./src/runtime/index.ts", import.meta.url)),
+      "@rpcgen/runtime/discovery": fileURLToPath(new URL("./src/discovery/index.ts", import.meta.url)),
     },
   },
   test: {

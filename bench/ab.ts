@@ -6,7 +6,7 @@
 //
 //   node --expose-gc --import tsx bench/ab.ts --variants rpcgen,glue --scenarios client-stream-100b [--trials 15] [--ms 300]
 //
-// It runs dist/runtime (`npm run build` first); with TSX_TSCONFIG_PATH=bench/tsconfig.json, src/runtime.
+// It runs the built runtime (packages/runtime/dist: `npm run build` first).
 import { collectGarbage } from "./lib/memory-sampler.js";
 import { median } from "./lib/report.js";
 import { isScenarioName, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from "./lib/scenarios.js";

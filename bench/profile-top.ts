@@ -58,7 +58,7 @@ console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled, ${((total - idle)
 const category = (key: string) => {
   if (key.startsWith("(idle)")) return undefined;
   for (const [name, test] of [
-    ["rpcgen runtime (src/ or dist/runtime)", /(src|dist)\/runtime\//],
+    ["rpcgen runtime (packages/runtime)", /packages\/runtime\//],
     ["bench code", /bench\//],
     ["@grpc/grpc-js", /@grpc\/grpc-js/],
     ["@bufbuild/protobuf", /@bufbuild\/protobuf/],

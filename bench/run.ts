@@ -6,7 +6,7 @@
 //   tsx bench/run.ts --smoke   every variant and scenario once with tiny counts (a test runs this)
 //
 // Other flags: --runs N, --trials N (per scenario and run), --ms N (time limit of each trial), --variants a,b, --scenarios x,y, --no-memory, --memory-only, --no-plugin,
-// --cpu-prof (profiles of every child into bench/profiles), --src (run src/runtime through tsx instead of dist/),
+// --cpu-prof (profiles of every child into bench/profiles),
 // --json FILE (raw samples).
 
 import { spawnSync } from "node:child_process";
@@ -32,6 +32,7 @@ import { isScenarioName, type Measure, SCENARIO_NAMES, type ScenarioName } from 
 import { BASELINE, isVariantName, VARIANT_NAMES, type VariantName } from "./variants/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const runtimeRoot = (sub: string) => join(root, "packages/runtime", sub);
 const bench = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 interface Mode {
@@ -117,7 +118,6 @@ function parseArgs(argv: string[]) {
     throughput: !has("--memory-only"),
     plugin: !has("--no-plugin") && modeName !== "smoke",
     cpuProf: has("--cpu-prof"),
-    src: has("--src"),
     json: value("--json"),
   };
 }
@@ -134,13 +134,22 @@ function childOptions(role: string, variant: VariantName, run: number) {
     mkdirSync(dir, { recursive: true });
     execArgv.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
   }
-  // Generated code imports `rpcgen/runtime`: from dist/ (what users run), or from src/ through
-  // bench/tsconfig.json's paths.
-  const env = { ...process.env };
-  if (runtimeFromSrc) env.TSX_TSCONFIG_PATH = bench("tsconfig.json");
-  else delete env.TSX_TSCONFIG_PATH;
-  return { execArgv, env };
+  return { execArgv, env: process.env };
 }
+
+/**
+ * Generated code imports `@rpcgen/runtime`, which resolves to its build in packages/runtime/dist
+ * (what users run). Not through tsx: esbuild's keepNames wraps every closure the runtime creates
+ * per call in a `__name()` helper (about 0.3 µs each), a cost users never pay.
+ */
+function checkRuntimeBuilt(): void {
+  const built = newest(runtimeRoot("dist"), ".js");
+  if (built === 0) throw new Error("packages/runtime/dist is missing: run `npm run build` first");
+  if (newest(runtimeRoot("src"), ".ts") > built) {
+    log("warning: packages/runtime/src is newer than its dist; run `npm run build` to measure the current code");
+  }
+}
+checkRuntimeBuilt();
 
 /** The newest modification time of the files under `dir` whose names end with `ext`, 0 if none. */
 function newest(dir: string, ext: string): number {
@@ -152,25 +161,6 @@ function newest(dir: string, ext: string): number {
   }
   return latest;
 }
-
-/**
- * Whether to run the runtime from src/ through tsx. By default the bench runs dist/ (tsc's output,
- * what users run): tsx compiles with esbuild's keepNames, which wraps every closure the runtime
- * creates per call in a `__name()` helper (about 0.3 µs each), a cost users never pay.
- */
-function chooseRuntime(): boolean {
-  if (args.src) return true;
-  const built = newest(join(root, "dist/runtime"), ".js");
-  if (built === 0) {
-    log("dist/runtime is missing (run `npm run build`): measuring src/runtime through tsx instead");
-    return true;
-  }
-  if (newest(join(root, "src/runtime"), ".ts") > built) {
-    log("warning: src/runtime is newer than dist/runtime; run `npm run build` to measure the current code");
-  }
-  return false;
-}
-const runtimeFromSrc = chooseRuntime();
 
 interface Pair {
   variant: VariantName;
@@ -198,7 +188,7 @@ async function startPairs(variants: VariantName[], run: number): Promise<Pair[]>
       try {
         const { port, runtime } = await server.ready;
         if (variant === "rpcgen" && run === 0)
-          log(`rpcgen/runtime measured from ${runtime.replace(`file://${root}`, "")}`);
+          log(`@rpcgen/runtime measured from ${runtime.replace(`file://${root}`, "")}`);
         const client = new ChildHandle(
           `client ${variant}`,
           bench("client.ts"),
@@ -412,7 +402,7 @@ out.push(
   "",
 );
 out.push(
-  `Machine: ${machine()}. Runtime from ${runtimeFromSrc ? "src/ (tsx)" : "dist/"}. Took ${Math.round((Date.now() - started) / 1000)} s.`,
+  `Machine: ${machine()}. Runtime from packages/runtime/dist. Took ${Math.round((Date.now() - started) / 1000)} s.`,
   "",
 );
 if (samples.length > 0) {

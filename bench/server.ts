@@ -10,7 +10,7 @@ await serveCommands(async () => {
   const server = await variant.startServer();
   const sampler = new RssSampler();
   return {
-    ready: { port: server.port, runtime: import.meta.resolve("rpcgen/runtime") },
+    ready: { port: server.port, runtime: import.meta.resolve("@rpcgen/runtime") },
     handlers: {
       gc: () => collectGarbage(),
       cpu: () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the code the runtime and the interop example are built from:
-#   src/runtime/gen      google.rpc status and error details, grpc.health.v1, grpc.reflection.v1/v1alpha
+#   packages/runtime/src/gen google.rpc status and error details, grpc.health.v1, grpc.reflection.v1/v1alpha
 #                        (protoc-gen-es only: the runtime is not generated code of itself)
 #   examples/interop/gen grpc.testing interop service (protoc-gen-es + protoc-gen-ts-rpc)
 #   test/runtime/gen     health and reflection clients used by the runtime tests
@@ -19,7 +19,7 @@ gen() { # <out dir> <with rpc: yes|no> <protos...>
   fi
   protoc -I proto "${args[@]}" "$@"
 }
-gen src/runtime/gen no google/rpc/status.proto google/rpc/error_details.proto grpc/health/v1/health.proto \
+gen packages/runtime/src/gen no google/rpc/status.proto google/rpc/error_details.proto grpc/health/v1/health.proto \
   grpc/reflection/v1/reflection.proto grpc/reflection/v1alpha/reflection.proto
 gen examples/interop/gen yes grpc/testing/empty.proto grpc/testing/messages.proto grpc/testing/test.proto
 gen test/runtime/gen yes grpc/health/v1/health.proto grpc/reflection/v1/reflection.proto

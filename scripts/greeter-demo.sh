@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job, on a fresh machine with Node.js and npm: scaffold a greeter project with
-# `rpcgen new` into a fresh folder, install it (rpcgen from this checkout, packed as npm would
-# publish it), start its server, call it with its client, print the reply, stop the server.
+# The main job, on a fresh machine with Node.js and npm: pack every rpcgen package as the registry
+# would serve it, scaffold a greeter project with that rpcgen (`rpcgen new`, which installs it
+# from the tarballs) into a fresh folder, start its server, call it with its client, print the
+# reply, stop the server.
 # Runs on the machine's Node when it is a supported line (scripts/node-lines.sh), else fetches
 # the main line from the npm registry (scripts/node-line.sh) and says so.
 set -euo pipefail
@@ -17,10 +18,6 @@ if ! [[ " $(bash scripts/node-lines.sh) " == *" $major "* ]] ||
 fi
 
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
-# Build unless dist is already newer than every source file.
-if [ ! -f dist/cli/main.js ] || [ -n "$(find src -newer dist/cli/main.js -print -quit)" ]; then
-  npm run --silent build
-fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rpcgen-demo-XXXXXX")
 server_pid=""
@@ -30,16 +27,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "==> npm pack (rpcgen as it would be published)"
-tarball=$(npm pack --ignore-scripts --silent --pack-destination "$work" | tail -1)
+echo "==> npm run pack (every rpcgen package as the registry would serve it)"
+rpcgen_tgz=$(bash scripts/pack.sh "$work/packs" | head -1)
 
-echo "==> rpcgen new greeter-demo"
+echo "==> rpcgen new greeter-demo (rpcgen run from its tarball, as npx runs a published one)"
 cd "$work"
-node "$repo/bin/rpcgen.js" new greeter-demo --template greeter --no-install --yes
+npm exec --yes --package="$rpcgen_tgz" -- rpcgen new greeter-demo --template greeter --yes
 cd greeter-demo
-
-echo "==> npm install"
-npm install --no-audit --no-fund --loglevel=error "$work/$tarball"
 
 echo "==> npm start (PORT=0: a free port on 127.0.0.1)"
 PORT=0 node_modules/.bin/tsx src/server.ts >"$work/server.log" 2>&1 &

@@ -21,7 +21,7 @@ npx biome ci .
 
 echo "==> golden output"
 bash scripts/generate-golden.sh
-generated=(test/golden examples templates src/runtime/gen test/runtime/gen bench/gen)
+generated=(test/golden examples templates packages/runtime/src/gen test/runtime/gen bench/gen)
 if [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
   git status --short -- "${generated[@]}"
   echo "golden output is stale: run 'npm run build && bash scripts/generate-golden.sh' and commit ${generated[*]}" >&2

@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { type CallContext, Code, type RequestStream, RpcError, type ServerStream } from "rpcgen/runtime";
+import { type CallContext, Code, type RequestStream, RpcError, type ServerStream } from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoRequest, EchoResponseSchema } from "./golden/ts/fixtures/echo_pb.js";
 import {

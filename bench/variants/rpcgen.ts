@@ -1,6 +1,6 @@
 // rpcgen: the code protoc-gen-ts-rpc generated (bench/gen/rpcgen), used as its README shows.
 import * as grpc from "@grpc/grpc-js";
-import type { RequestStream, ServerStream, ServerStreamCall } from "rpcgen/runtime";
+import type { RequestStream, ServerStream, ServerStreamCall } from "@rpcgen/runtime";
 import type { BenchRequest, BenchResponseSchema } from "../gen/rpcgen/bench_pb.js";
 import { BenchServiceClient, type BenchServiceServer, registerBenchServiceServer } from "../gen/rpcgen/bench_rpc.js";
 import { payloadOf, SMALL } from "../lib/payload.js";

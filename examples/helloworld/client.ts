@@ -1,6 +1,6 @@
 // The tutorial's hello-world client: `npm run helloworld:client -- --addr 127.0.0.1:50051 --name world`.
 import * as grpc from "@grpc/grpc-js";
-import { RpcError } from "rpcgen/runtime";
+import { RpcError } from "@rpcgen/runtime";
 import { GreeterClient } from "./gen/helloworld/helloworld_rpc.js";
 
 function flag(name: string, fallback: string): string {

@@ -1,6 +1,6 @@
 // The tutorial's hello-world server: `npm run helloworld:server -- --port 50051`.
 import * as grpc from "@grpc/grpc-js";
-import type { CallContext } from "rpcgen/runtime";
+import type { CallContext } from "@rpcgen/runtime";
 import type { HelloRequest } from "./gen/helloworld/helloworld_pb.js";
 import { registerGreeterServer, UnimplementedGreeterServer } from "./gen/helloworld/helloworld_rpc.js";
 

@@ -2,7 +2,7 @@
 // throws an Error saying what differed. Sizes, metadata keys and values are the spec's.
 import { create } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
-import { Code, RpcError } from "rpcgen/runtime";
+import { Code, RpcError } from "@rpcgen/runtime";
 import { PayloadSchema, PayloadType, type SimpleResponse } from "./gen/grpc/testing/messages_pb.js";
 import type { TestServiceClient, UnimplementedServiceClient } from "./gen/grpc/testing/test_rpc.js";
 

@@ -5,7 +5,7 @@
 // when every case passed, 1 when one failed, 2 on bad flags.
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import { channelTlsCredentials, RpcError } from "rpcgen/runtime";
+import { channelTlsCredentials, RpcError } from "@rpcgen/runtime";
 import { testCases } from "./cases.js";
 import { boolFlag, parseFlags, portFlag } from "./flags.js";
 import { TestServiceClient, UnimplementedServiceClient } from "./gen/grpc/testing/test_rpc.js";

@@ -14,7 +14,7 @@ import {
   type ServerStream,
   serverTlsCredentials,
   shutdownGracefully,
-} from "rpcgen/runtime";
+} from "@rpcgen/runtime";
 import { boolFlag, parseFlags, portFlag } from "./flags.js";
 import {
   type EchoStatus,

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { type InstallSource, needsInstallLinks, specFor } from "./install-source.js";
 import { packageRoot } from "./package-root.js";
 import { UserError } from "./user-error.js";
 
@@ -40,11 +41,18 @@ export function listTemplates(): TemplateInfo[] {
 }
 
 /**
- * The files of a template rendered for a project. Only two things change: package.json gets
- * the project's name and this rpcgen's version, and the README's title becomes the name.
- * `_gitignore` becomes `.gitignore` (npm pack drops files named .gitignore).
+ * The files of a template rendered for a project in `projectDir`. Only two things change:
+ * package.json gets the project's name and rpcgen's packages from where this rpcgen came
+ * from (install-source.ts), and the README's title becomes the name. `_gitignore` becomes
+ * `.gitignore` (npm pack drops files named .gitignore); a project scaffolded from a checkout
+ * also gets an `.npmrc` that installs the checkout's folders as copies.
  */
-export function renderTemplate(template: string, projectName: string, rpcgenVersion: string): PlannedFile[] {
+export function renderTemplate(
+  template: string,
+  projectName: string,
+  source: InstallSource,
+  projectDir: string,
+): PlannedFile[] {
   const known = listTemplates().map((t) => t.name);
   if (!known.includes(template)) {
     throw new UserError(`unknown template "${template}" (available: ${known.join(", ")})`);
@@ -60,8 +68,9 @@ export function renderTemplate(template: string, projectName: string, rpcgenVers
     if (/(^|\/)(node_modules|dist)\//.test(path) || path === "package-lock.json" || path === "template.json") continue;
     files.push({ path: path.replace(/(^|\/)_gitignore$/, "$1.gitignore"), content: readFileSync(source) });
   }
+  if (needsInstallLinks(source)) files.push({ path: ".npmrc", content: Buffer.from("install-links=true\n") });
   for (const file of files) {
-    if (file.path === "package.json") file.content = renderPackageJson(file.content, projectName, rpcgenVersion);
+    if (file.path === "package.json") file.content = renderPackageJson(file.content, projectName, source, projectDir);
     if (file.path === "README.md")
       file.content = Buffer.from(file.content.toString("utf8").replace(/^# .*/, `# ${projectName}`));
   }
@@ -75,10 +84,14 @@ export function nextSteps(template: string): NextStep[] {
   return (JSON.parse(readFileSync(path, "utf8")) as { next: NextStep[] }).next;
 }
 
-function renderPackageJson(content: Buffer, name: string, rpcgenVersion: string): Buffer {
+function renderPackageJson(content: Buffer, name: string, source: InstallSource, projectDir: string): Buffer {
   const pkg = JSON.parse(content.toString("utf8")) as PackageJson;
   pkg.name = name;
-  if (pkg.dependencies?.rpcgen !== undefined) pkg.dependencies.rpcgen = `^${rpcgenVersion}`;
+  for (const deps of [pkg.dependencies, pkg.devDependencies]) {
+    for (const dep of ["rpcgen", "@rpcgen/runtime"] as const) {
+      if (deps?.[dep] !== undefined) deps[dep] = specFor(source.specs[dep], projectDir);
+    }
+  }
   return Buffer.from(`${JSON.stringify(pkg, null, 2)}\n`);
 }
 
@@ -86,6 +99,7 @@ interface PackageJson {
   name?: string;
   description?: string;
   dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
 }
 
 function readPackageJson(dir: string): PackageJson {

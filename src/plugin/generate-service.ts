@@ -1,10 +1,11 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { ImportSymbol } from "@bufbuild/protoplugin";
+import { generatedFromTag } from "../generated-names.js";
 import { methodKey, serviceNames } from "./names.js";
 import type { RpcFile } from "./upstream/symbol-cache.js";
 
 /** The runtime entry generated code imports. */
-export const RUNTIME = "rpcgen/runtime";
+export const RUNTIME = "@rpcgen/runtime";
 
 /** Prints everything for one service, in the order a reader meets it: names, server side, client. */
 export function generateService(f: RpcFile, service: DescService): void {
@@ -202,7 +203,7 @@ function serviceDoc(f: RpcFile, service: DescService, about: string) {
     .map((c) => c.replace(/\n$/, "").replace(/^ /gm, ""))
     .join("\n\n");
   const text = proto === "" ? about : `${proto}\n\n${about}`;
-  return f.jsDoc(`${text}\n\n@generated from service ${service.typeName}${deprecated(service)}`);
+  return f.jsDoc(`${text}\n\n${generatedFromTag("service", service.typeName)}${deprecated(service)}`);
 }
 
 /** Every export of a deprecated service carries the tag, so editors strike out all its uses. */

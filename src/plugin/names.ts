@@ -1,26 +1,15 @@
 import type { DescFile, DescMethod, DescService } from "@bufbuild/protobuf";
+import { methodKey as keyOf, serviceExports } from "../generated-names.js";
 
-/**
- * The generated method name of an rpc: protoc-gen-es's `localName` (`sayHello`,
- * `constructor$`, `toString$`), except that `then` becomes `then$`: a server or client
- * object with a `then` method would be mistaken for a promise by `await`.
- */
+/** The generated method name of an rpc (the naming contract: src/generated-names.ts). */
 export function methodKey(method: DescMethod): string {
-  return method.localName === "then" ? "then$" : method.localName;
+  return keyOf(method.localName);
 }
 
 /** The names one service exports from its `_rpc` file. */
 export function serviceNames(service: DescService) {
-  const s = service.name;
-  return {
-    server: `${s}Server`,
-    unimplemented: `Unimplemented${s}Server`,
-    register: `register${s}Server`,
-    definition: `${s}Definition`,
-    client: `${s}Client`,
-    serviceName: `${s}ServiceName`,
-    fullMethodName: (m: DescMethod) => `${s}_${m.name}_FullMethodName`,
-  };
+  const names = serviceExports(service.name);
+  return { ...names, fullMethodName: (m: DescMethod) => names.fullMethodName(m.name) };
 }
 
 /** An error in the input the plugin cannot generate code for; reported through CodeGeneratorResponse.error. */

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
-import { Program, packRpcgen, runIn, scaffoldProject } from "../helpers/project.js";
+import { Program, packAll, runIn, scaffoldProject } from "../helpers/project.js";
 
 const temp = tempDirs();
 let project = "";
@@ -18,7 +18,7 @@ const startServer = (env: NodeJS.ProcessEnv) => new Program(project, "src/server
 
 beforeAll(() => {
   const work = temp.make();
-  project = scaffoldProject(work, "hello-svc", "greeter", packRpcgen(work));
+  project = scaffoldProject(work, "hello-svc", "greeter", packAll(work));
 }, 180_000);
 afterAll(() => temp.cleanup());
 
@@ -141,7 +141,12 @@ describe("etcd mode", () => {
 });
 
 test("the README's main-job command scaffolds, installs, serves and calls a greeter", () => {
-  const demo = spawnSync("bash", [join(repoRoot, "scripts/greeter-demo.sh")], { encoding: "utf8", timeout: 180_000 });
+  // RPCGEN_PACK_NO_BUILD: the test run built the packages; rebuilding would pull dist from under other tests.
+  const demo = spawnSync("bash", [join(repoRoot, "scripts/greeter-demo.sh")], {
+    encoding: "utf8",
+    timeout: 180_000,
+    env: { ...process.env, RPCGEN_PACK_NO_BUILD: "1" },
+  });
   expect(demo.stderr).toBe("");
   expect(demo.stdout).toMatch(/greeter listening on 127\.0\.0\.1:\d+ \(mode: direct, no etcd\)/);
   expect(demo.stdout).toMatch(/Hello, world! \(served by 127\.0\.0\.1:\d+\)\n$/);

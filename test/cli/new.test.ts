@@ -2,16 +2,17 @@
 // command: names, targets, collisions, --force, --dry-run, and writing only inside the target.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
+import { installSource } from "../../src/cli/install-source.js";
 import { renderTemplate } from "../../src/cli/template.js";
 import { VERSION } from "../../src/version.js";
-import { cliBin, rpcgen, tempDirs } from "../helpers/cli.js";
+import { cliBin, repoRoot, rpcgen, tempDirs } from "../helpers/cli.js";
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
 
-const planned = renderTemplate("greeter", "x", VERSION).map((f) => f.path);
+const planned = renderTemplate("greeter", "x", installSource(), "/x").map((f) => f.path);
 
 /** Every file under dir, relative. */
 function files(dir: string): string[] {
@@ -30,7 +31,12 @@ describe("names", () => {
     expect(files(join(cwd, "my-service"))).toEqual([...planned].sort());
     const pkg = JSON.parse(readFileSync(join(cwd, "my-service/package.json"), "utf8"));
     expect(pkg.name).toBe("my-service");
-    expect(pkg.dependencies.rpcgen).toBe(`^${VERSION}`);
+    // Run from this checkout: the checkout's folders, relative to the project, installed as copies.
+    expect(pkg.devDependencies.rpcgen).toBe(`file:${relative(join(cwd, "my-service"), repoRoot)}`);
+    expect(pkg.dependencies["@rpcgen/runtime"]).toBe(
+      `file:${relative(join(cwd, "my-service"), join(repoRoot, "packages/runtime"))}`,
+    );
+    expect(readFileSync(join(cwd, "my-service/.npmrc"), "utf8")).toBe("install-links=true\n");
     expect(readFileSync(join(cwd, "my-service/README.md"), "utf8").split("\n")[0]).toBe("# my-service");
     expect(existsSync(join(cwd, "my-service/.gitignore"))).toBe(true);
     expect(existsSync(join(cwd, "my-service/_gitignore"))).toBe(false);

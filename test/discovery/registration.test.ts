@@ -3,8 +3,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { type Registration, type RegistrationEvent, registerInstance } from "@rpcgen/runtime/discovery";
 import { Etcd3 } from "etcd3";
-import { type Registration, type RegistrationEvent, registerInstance } from "rpcgen/discovery";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type EtcdServer, etcdBinary, startEtcd } from "../helpers/etcd.js";
 import { callMany, type Greeter, GreeterClient, startGreeter } from "./fixtures/greeter.js";
@@ -195,7 +195,7 @@ describe.skipIf(etcdBinary === undefined)("etcd registration", () => {
       {
         cwd: root,
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, TSX_TSCONFIG_PATH: "test/discovery/fixtures/tsconfig.json" },
+        env: process.env,
       },
     );
     cleanups.push(() => child.kill("SIGKILL"));

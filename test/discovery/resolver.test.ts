@@ -1,11 +1,11 @@
 // The etcd:/// resolver against a real etcd: spread, joins, graceful stops, empty lists, outages,
 // compaction, and no re-resolution hot loop.
 import * as grpc from "@grpc/grpc-js";
+import { Code, RpcError } from "@rpcgen/runtime";
+import { type Registration, registerInstance, serviceTarget } from "@rpcgen/runtime/discovery";
 import { Etcd3 } from "etcd3";
-import { type Registration, registerInstance, serviceTarget } from "rpcgen/discovery";
-import { Code, RpcError } from "rpcgen/runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { EtcdResolver } from "../../src/discovery/etcd-resolver.js";
+import { EtcdResolver } from "../../packages/runtime/src/discovery/etcd-resolver.js";
 import { type EtcdServer, etcdBinary, startEtcd } from "../helpers/etcd.js";
 import { freePort } from "../helpers/service-process.js";
 import { callMany, type Greeter, GreeterClient, startGreeter } from "./fixtures/greeter.js";

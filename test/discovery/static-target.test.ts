@@ -1,6 +1,6 @@
 // The no-infrastructure path: a static address list with the same round robin as etcd targets.
 import * as grpc from "@grpc/grpc-js";
-import { serviceTarget, staticTarget } from "rpcgen/discovery";
+import { serviceTarget, staticTarget } from "@rpcgen/runtime/discovery";
 import { afterEach, expect, it } from "vitest";
 import { callMany, type Greeter, GreeterClient, startGreeter } from "./fixtures/greeter.js";
 import { waitFor } from "./fixtures/wait.js";

@@ -1,21 +1,21 @@
 // Unit tests of the discovery building blocks: values, addresses, keys, targets, options.
 import type { NetworkInterfaceInfo } from "node:os";
 import * as grpc from "@grpc/grpc-js";
-import { registerEtcdResolver, registerInstance, serviceTarget, staticTarget } from "rpcgen/discovery";
-import type { RpcError } from "rpcgen/runtime";
+import type { RpcError } from "@rpcgen/runtime";
+import { registerEtcdResolver, registerInstance, serviceTarget, staticTarget } from "@rpcgen/runtime/discovery";
 import { afterEach, describe, expect, it } from "vitest";
-import { detectAdvertiseHost } from "../../src/discovery/advertise-host.js";
-import { backoffDelay } from "../../src/discovery/backoff.js";
-import { parseEndpoints } from "../../src/discovery/etcd-client.js";
-import { etcdTarget, parseEtcdTarget } from "../../src/discovery/etcd-target.js";
+import { detectAdvertiseHost } from "../../packages/runtime/src/discovery/advertise-host.js";
+import { backoffDelay } from "../../packages/runtime/src/discovery/backoff.js";
+import { parseEndpoints } from "../../packages/runtime/src/discovery/etcd-client.js";
+import { etcdTarget, parseEtcdTarget } from "../../packages/runtime/src/discovery/etcd-target.js";
 import {
   encodeInstanceValue,
   formatHostPort,
   isUnspecifiedHost,
   parseHostPort,
   parseInstanceValue,
-} from "../../src/discovery/instance-value.js";
-import { instanceKey, servicePrefix } from "../../src/discovery/service-keys.js";
+} from "../../packages/runtime/src/discovery/instance-value.js";
+import { instanceKey, servicePrefix } from "../../packages/runtime/src/discovery/service-keys.js";
 import { GreeterClient } from "./fixtures/greeter.js";
 
 const ROUND_ROBIN = { "grpc.service_config": '{"loadBalancingConfig":[{"round_robin":{}}]}' };

@@ -3,33 +3,51 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { repoRoot, rpcgen } from "./cli.js";
+import { repoRoot } from "./cli.js";
 
-/** Packs rpcgen into `work` (without rebuilding: the test run built dist) and returns the tarball path. */
-export function packRpcgen(work: string): string {
-  const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", work], {
-    cwd: repoRoot,
-    encoding: "utf8",
-  });
-  expect(pack.status, pack.stderr).toBe(0);
-  return join(work, pack.stdout.trim().split("\n").pop()!);
+/** The tarballs of `npm run pack`, as the registry would serve them. */
+export interface Packs {
+  rpcgen: string;
+  runtime: string;
+  create: string;
 }
 
-/** `rpcgen new <name> --template <template>` in `work`, then `npm install <tarball>`; returns the project folder. */
-export function scaffoldProject(work: string, name: string, template: string, tarball: string): string {
-  const created = rpcgen(["new", name, "--template", template, "--no-install"], work);
-  expect(created.status, created.stderr).toBe(0);
-  const project = join(work, name);
-  const install = runIn(project, "npm", [
-    "install",
-    "--no-audit",
-    "--no-fund",
+/**
+ * Packs every rpcgen package into `work/packs` with scripts/pack.sh (without rebuilding: the
+ * test run built them) and returns the tarballs.
+ */
+export function packAll(work: string): Packs {
+  const pack = spawnSync("bash", [join(repoRoot, "scripts/pack.sh"), join(work, "packs")], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...process.env, RPCGEN_PACK_NO_BUILD: "1" },
+  });
+  expect(pack.status, pack.stderr).toBe(0);
+  const [rpcgen, runtime, create] = pack.stdout.trim().split("\n");
+  return { rpcgen: rpcgen!, runtime: runtime!, create: create! };
+}
+
+/**
+ * `rpcgen new <name> --template <template> --yes` in `work`, run by an rpcgen installed from
+ * its tarball (`npm exec --package=<tarball>`, as `npx rpcgen@latest` runs a published one),
+ * which installs the project from the tarballs; returns the project folder.
+ */
+export function scaffoldProject(work: string, name: string, template: string, packs: Packs): string {
+  const created = runIn(work, "npm", [
+    "exec",
+    "--yes",
     "--prefer-offline",
-    "--loglevel=error",
-    tarball,
+    `--package=${packs.rpcgen}`,
+    "--",
+    "rpcgen",
+    "new",
+    name,
+    "--template",
+    template,
+    "--yes",
   ]);
-  expect(install.status, install.stderr).toBe(0);
-  return project;
+  expect(created.status, created.stderr + created.stdout).toBe(0);
+  return join(work, name);
 }
 
 /** Runs a command in the project to completion (at most 2 minutes). */

@@ -96,7 +96,7 @@ describe("output files", () => {
     const noExt = generate({ "demo.proto": greeter }, "target=ts").files["demo_rpc.ts"];
     expect(noExt).toContain('from "./demo_pb";');
     const cjs = generate({ "demo.proto": greeter }, "target=js,js_import_style=legacy_commonjs").files["demo_rpc.js"];
-    expect(cjs).toContain('require("rpcgen/runtime")');
+    expect(cjs).toContain('require("@rpcgen/runtime")');
     expect(cjs).toContain("exports.GreeterClient = GreeterClient;");
   });
 

@@ -1,6 +1,6 @@
 // Deadlines and cancellation for the four call kinds, on both sides of a real gRPC call.
 import * as grpc from "@grpc/grpc-js";
-import { type CallOptions, Code, RpcError } from "rpcgen/runtime";
+import { type CallOptions, Code, RpcError } from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 import { startServer } from "../helpers/server.js";
@@ -119,7 +119,7 @@ describe("the server's call context", () => {
       registerEchoServiceServer(
         srv,
         new (class extends TestEcho {
-          override async echo(_r: unknown, ctx: import("rpcgen/runtime").CallContext) {
+          override async echo(_r: unknown, ctx: import("@rpcgen/runtime").CallContext) {
             seen = ctx.deadline;
             return { text: "ok" };
           }

@@ -11,7 +11,7 @@ import {
   type RequestStream,
   RpcError,
   type ServerStream,
-} from "rpcgen/runtime";
+} from "@rpcgen/runtime";
 import type { EchoRequest, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
 import { UnimplementedEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 

@@ -3,7 +3,6 @@
 import { create, createFileRegistry, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
-import { GrpcReflection } from "grpc-js-reflection-client";
 import {
   addHealthService,
   addReflection,
@@ -11,7 +10,8 @@ import {
   type HealthService,
   type RpcError,
   ServingStatus,
-} from "rpcgen/runtime";
+} from "@rpcgen/runtime";
+import { GrpcReflection } from "grpc-js-reflection-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 import { startServer } from "../helpers/server.js";

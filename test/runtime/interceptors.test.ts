@@ -9,7 +9,7 @@ import {
   observeClientCalls,
   observeServerCalls,
   type RpcError,
-} from "rpcgen/runtime";
+} from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 import { startServer } from "../helpers/server.js";

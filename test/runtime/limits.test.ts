@@ -1,6 +1,6 @@
 // Back-pressure, message size limits and undecodable input, over real gRPC.
 import * as grpc from "@grpc/grpc-js";
-import { Code, type RpcError, type ServerStream } from "rpcgen/runtime";
+import { Code, type RpcError, type ServerStream } from "@rpcgen/runtime";
 import { describe, expect, it } from "vitest";
 import type { EchoRequest, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
 import { EchoServiceClient, EchoServiceDefinition, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";

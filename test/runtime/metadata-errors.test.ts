@@ -11,7 +11,7 @@ import {
   RpcError,
   RpcStatusSchema,
   STATUS_DETAILS_KEY,
-} from "rpcgen/runtime";
+} from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoServiceClient, EchoServiceDefinition, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 import { startServer } from "../helpers/server.js";

@@ -1,7 +1,7 @@
 // Graceful shutdown: new calls refused, unary calls finish, streams end with UNAVAILABLE
 // after the grace period, then connections are forced closed.
 import * as grpc from "@grpc/grpc-js";
-import { addHealthService, type CallContext, type RpcError, ServingStatus, shutdownGracefully } from "rpcgen/runtime";
+import { addHealthService, type CallContext, type RpcError, ServingStatus, shutdownGracefully } from "@rpcgen/runtime";
 import { expect, it } from "vitest";
 import type { EchoRequest } from "../golden/ts/fixtures/echo_pb.js";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";

@@ -1,6 +1,6 @@
 // TLS and mutual TLS with certificates this test makes with openssl.
 import * as grpc from "@grpc/grpc-js";
-import { channelTlsCredentials, type RpcError, serverTlsCredentials } from "rpcgen/runtime";
+import { channelTlsCredentials, type RpcError, serverTlsCredentials } from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 import { makeTestCerts } from "../helpers/certs.js";

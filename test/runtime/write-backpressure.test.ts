@@ -2,9 +2,9 @@
 // wait for 'drain' must leave nothing behind on the call or its status (issue 8, memory).
 import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
-import { Code, RpcError } from "rpcgen/runtime";
+import { Code, RpcError } from "@rpcgen/runtime";
 import { describe, expect, it } from "vitest";
-import { writeMessage, writeState } from "../../src/runtime/client-streams.js";
+import { writeMessage, writeState } from "../../packages/runtime/src/client-streams.js";
 import { EchoRequestSchema } from "../golden/ts/fixtures/echo_pb.js";
 
 /** A call whose every write fills the buffer; it drains on the next turn unless told not to. */

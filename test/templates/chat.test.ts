@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
-import { type Program, Programs, packRpcgen, scaffoldProject } from "../helpers/project.js";
+import { type Program, Programs, packAll, scaffoldProject } from "../helpers/project.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
 import { eventually, type Finished, projectFiles, runInBackground, runScript } from "./project-processes.js";
 
@@ -27,7 +27,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 
 beforeAll(async () => {
   const work = temp.make();
-  project = scaffoldProject(work, "chat", "chat", packRpcgen(work));
+  project = scaffoldProject(work, "chat", "chat", packAll(work));
   redis = await startRedis();
   // The two longest checks run side by side; their tests below wait for them.
   ownTests = runInBackground(project, "npm", ["test"], { REDIS_URL: redis.url });

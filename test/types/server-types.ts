@@ -1,5 +1,5 @@
 // Type tests, checked by `tsc -p tsconfig.test.json` (never run): what must and must not compile.
-import type { CallContext } from "rpcgen/runtime";
+import type { CallContext } from "@rpcgen/runtime";
 import type { HelloRequest } from "../golden/ts/helloworld/helloworld_pb.js";
 import {
   type GreeterClient,

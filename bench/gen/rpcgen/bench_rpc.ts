@@ -4,8 +4,8 @@
 // @generated from file bench.proto (package bench.v1, syntax proto3)
 /* eslint-disable */
 
-import type { BidiStreamCall, CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "rpcgen/runtime";
+import type { BidiStreamCall, CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
+import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { BenchRequest, BenchRequestSchema, BenchResponse, BenchResponseSchema } from "./bench_pb.js";
 import { BenchService } from "./bench_pb.js";
 import type { Server } from "@grpc/grpc-js";

@@ -5,8 +5,8 @@
 import { clearLine, createInterface, cursorTo } from "node:readline";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { serviceTarget } from "rpcgen/discovery";
-import { Code, RpcError } from "rpcgen/runtime";
+import { Code, RpcError } from "@rpcgen/runtime";
+import { serviceTarget } from "@rpcgen/runtime/discovery";
 import { loadConfig } from "./config.js";
 import { ChatServiceClient, ChatServiceServiceName } from "./gen/chat/v1/chat_rpc.js";
 import { formatMessage, parseLine } from "./lines.js";

@@ -2,7 +2,7 @@
 // set it also registers in etcd, so clients find it as etcd:///chat.v1.ChatService. Users
 // meet through the broker (BROKER, REDIS_URL), so several instances on one Redis are one room.
 import * as grpc from "@grpc/grpc-js";
-import { type Registration, registerInstance } from "rpcgen/discovery";
+import { type Registration, registerInstance } from "@rpcgen/runtime/discovery";
 import { openBroker } from "./broker.js";
 import { ChatRoom } from "./chat-room.js";
 import { loadConfig } from "./config.js";

@@ -2,8 +2,8 @@
 // when ETCD_ENDPOINTS is set, else GREETER_ADDRS (default 127.0.0.1:50051); round robin both ways.
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { serviceTarget } from "rpcgen/discovery";
-import { RpcError } from "rpcgen/runtime";
+import { RpcError } from "@rpcgen/runtime";
+import { serviceTarget } from "@rpcgen/runtime/discovery";
 import { loadConfig } from "./config.js";
 import { GreeterClient, GreeterServiceName } from "./gen/greeter/v1/greeter_rpc.js";
 

@@ -1,4 +1,4 @@
-import { type CallContext, Code, RpcError } from "rpcgen/runtime";
+import { type CallContext, Code, RpcError } from "@rpcgen/runtime";
 import type { SayHelloRequest } from "./gen/greeter/v1/greeter_pb.js";
 import { UnimplementedGreeterServer } from "./gen/greeter/v1/greeter_rpc.js";
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { Code, RpcError } from "rpcgen/runtime";
+import { Code, RpcError } from "@rpcgen/runtime";
 import { GreeterClient, registerGreeterServer } from "../src/gen/greeter/v1/greeter_rpc.js";
 import { GreeterService } from "../src/greeter.js";
 

@@ -4,8 +4,8 @@
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { serviceTarget } from "rpcgen/discovery";
-import { RpcError } from "rpcgen/runtime";
+import { RpcError } from "@rpcgen/runtime";
+import { serviceTarget } from "@rpcgen/runtime/discovery";
 import { loadConfig } from "./config.js";
 import { PubSubClient, PubSubServiceName } from "./gen/pubsub/v1/pubsub_rpc.js";
 

@@ -1,5 +1,5 @@
 import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
-import { type CallContext, Code, type RequestStream, RpcError, type ServerStream } from "rpcgen/runtime";
+import { type CallContext, Code, type RequestStream, RpcError, type ServerStream } from "@rpcgen/runtime";
 import type { Broker, Subscription } from "./broker.js";
 import {
   type PublishRequest,

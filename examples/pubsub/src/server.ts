@@ -2,7 +2,7 @@
 // set it also registers in etcd, so clients find it as etcd:///pubsub.v1.PubSub. Messages go
 // through the broker (BROKER, REDIS_URL), so several instances on one Redis act as one.
 import * as grpc from "@grpc/grpc-js";
-import { type Registration, registerInstance } from "rpcgen/discovery";
+import { type Registration, registerInstance } from "@rpcgen/runtime/discovery";
 import { openBroker } from "./broker.js";
 import { loadConfig } from "./config.js";
 import { PubSubServiceName, registerPubSubServer } from "./gen/pubsub/v1/pubsub_rpc.js";

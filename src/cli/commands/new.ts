@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { VERSION } from "../../version.js";
+import { installSource } from "../install-source.js";
 import { detectPackageManager, type PackageManager, runScript } from "../package-manager.js";
 import { step } from "../progress.js";
 import { checkProjectName, defaultDirectory } from "../project-name.js";
@@ -33,7 +33,7 @@ export async function newProject(options: NewOptions): Promise<void> {
     throw new UserError(`${target} exists and is not a folder`);
   const pm = options.pm ?? detectPackageManager();
 
-  const plan = renderTemplate(template, name, VERSION);
+  const plan = renderTemplate(template, name, installSource(), target);
   checkInsideTarget(target, plan);
   const collisions = findCollisions(target, plan);
   let overwrite = new Set<string>();

@@ -86,8 +86,8 @@ function stub(service: ServiceApi, rpc: RpcApi, to: SourceFile, style: FileStyle
     .getParameters()
     .map((p) => `_${p.getName()}: ${copyType(p.getTypeNodeOrThrow(), from, to)}`);
   const result = copyType(rpc.signature.getReturnTypeNodeOrThrow(), from, to);
-  const rpcError = ensureImport(to, from, "rpcgen/runtime", "RpcError", false);
-  const code = ensureImport(to, from, "rpcgen/runtime", "Code", false);
+  const rpcError = ensureImport(to, from, "@rpcgen/runtime", "RpcError", false);
+  const code = ensureImport(to, from, "@rpcgen/runtime", "Code", false);
   const message = `${rpc.rpc} is not implemented yet`;
   const literal = style.quote === '"' ? JSON.stringify(message) : `'${message}'`;
   // The writer indents with the file's own indentation.

@@ -1,4 +1,5 @@
 import type { MethodSignature, SourceFile } from "ts-morph";
+import { readGeneratedFrom, serviceExports, serviceOfUnimplemented } from "../../generated-names.js";
 
 /** One rpc as the generated server interface declares it. */
 export interface RpcApi {
@@ -26,17 +27,18 @@ export interface ServiceApi {
 /**
  * The services of a generated `_rpc.ts` file, read from the code protoc-gen-ts-rpc wrote
  * (the `XServer` interface, its `UnimplementedXServer` class and their `@generated from`
- * tags) rather than from the protos, so sync sees exactly the API the code compiles against.
+ * tags, named as src/generated-names.ts says) rather than from the protos, so sync sees
+ * exactly the API the code compiles against.
  */
 export function readServiceApis(rpcFile: SourceFile): ServiceApi[] {
   const services: ServiceApi[] = [];
   for (const cls of rpcFile.getClasses()) {
-    const name = /^Unimplemented(\w+)Server$/.exec(cls.getName() ?? "")?.[1];
+    const name = serviceOfUnimplemented(cls.getName() ?? "");
     if (name === undefined) continue;
-    const iface = rpcFile.getInterface(`${name}Server`);
+    const iface = rpcFile.getInterface(serviceExports(name).server);
     if (iface === undefined) continue;
     const fullName =
-      generatedFrom(
+      readGeneratedFrom(
         iface.getJsDocs().map((d) => d.getText()),
         "service",
       ) ?? name;
@@ -49,7 +51,7 @@ export function readServiceApis(rpcFile: SourceFile): ServiceApi[] {
       rpcs: iface.getMethods().map((signature) => ({
         key: signature.getName(),
         rpc:
-          generatedFrom(
+          readGeneratedFrom(
             signature.getJsDocs().map((d) => d.getText()),
             "rpc",
           ) ?? `${fullName}.${signature.getName()}`,
@@ -58,12 +60,4 @@ export function readServiceApis(rpcFile: SourceFile): ServiceApi[] {
     });
   }
   return services;
-}
-
-function generatedFrom(docs: string[], kind: "service" | "rpc"): string | undefined {
-  for (const doc of docs) {
-    const match = new RegExp(`@generated from ${kind} (\\S+)`).exec(doc);
-    if (match) return match[1];
-  }
-  return undefined;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
-import { Code, type RequestStream, RpcError, type ServerStream } from "rpcgen/runtime";
+import { Code, type RequestStream, RpcError, type ServerStream } from "@rpcgen/runtime";
 import type { Broker, Subscription } from "./broker.js";
 import { type ChatMessage, ChatMessageSchema, Kind } from "./gen/chat/v1/chat_pb.js";
 import { UnimplementedChatServiceServer } from "./gen/chat/v1/chat_rpc.js";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { type BidiStreamCall, Code, RpcError } from "rpcgen/runtime";
+import { type BidiStreamCall, Code, RpcError } from "@rpcgen/runtime";
 import type { Broker } from "../src/broker.js";
 import { ChatRoom } from "../src/chat-room.js";
 import { type ChatMessage, type ChatMessageSchema, Kind } from "../src/gen/chat/v1/chat_pb.js";

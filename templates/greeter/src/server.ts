@@ -1,7 +1,7 @@
 // The Greeter server: `npm start`. Listens on HOST:PORT (127.0.0.1:50051); with ETCD_ENDPOINTS
 // set it also registers in etcd, so clients find it as etcd:///greeter.v1.Greeter.
 import * as grpc from "@grpc/grpc-js";
-import { type Registration, registerInstance } from "rpcgen/discovery";
+import { type Registration, registerInstance } from "@rpcgen/runtime/discovery";
 import { loadConfig } from "./config.js";
 import { GreeterServiceName, registerGreeterServer } from "./gen/greeter/v1/greeter_rpc.js";
 import { GreeterService } from "./greeter.js";

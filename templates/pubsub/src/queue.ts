@@ -1,4 +1,4 @@
-import { Code, RpcError } from "rpcgen/runtime";
+import { Code, RpcError } from "@rpcgen/runtime";
 
 /**
  * Messages waiting for one slow stream: the broker pushes without waiting, the stream's

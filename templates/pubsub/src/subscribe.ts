@@ -5,8 +5,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { serviceTarget } from "rpcgen/discovery";
-import { Code, RpcError } from "rpcgen/runtime";
+import { Code, RpcError } from "@rpcgen/runtime";
+import { serviceTarget } from "@rpcgen/runtime/discovery";
 import { loadConfig } from "./config.js";
 import { PubSubClient, PubSubServiceName } from "./gen/pubsub/v1/pubsub_rpc.js";
 

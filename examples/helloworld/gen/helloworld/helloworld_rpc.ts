@@ -2,8 +2,8 @@
 // @generated from file helloworld/helloworld.proto (package helloworld, syntax proto3)
 /* eslint-disable */
 
-import type { CallContext, CallOptions, RpcMethod, UnaryResult } from "rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "rpcgen/runtime";
+import type { CallContext, CallOptions, RpcMethod, UnaryResult } from "@rpcgen/runtime";
+import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { HelloReply, HelloReplySchema, HelloRequest, HelloRequestSchema } from "./helloworld_pb.js";
 import { Greeter } from "./helloworld_pb.js";
 import type { Server } from "@grpc/grpc-js";

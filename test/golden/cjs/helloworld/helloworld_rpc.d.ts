@@ -2,8 +2,8 @@
 // @generated from file helloworld/helloworld.proto (package helloworld, syntax proto3)
 /* eslint-disable */
 
-import type { CallContext, CallOptions, RpcMethod, UnaryResult } from "rpcgen/runtime";
-import { ServiceClient } from "rpcgen/runtime";
+import type { CallContext, CallOptions, RpcMethod, UnaryResult } from "@rpcgen/runtime";
+import { ServiceClient } from "@rpcgen/runtime";
 import type { HelloReply, HelloReplySchema, HelloRequest, HelloRequestSchema } from "./helloworld_pb";
 import type { Server } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";

@@ -5,7 +5,7 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.GreeterClient = exports.registerGreeterServer = exports.UnimplementedGreeterServer = exports.GreeterDefinition = exports.Greeter_SayHello_FullMethodName = exports.GreeterServiceName = void 0;
-const runtime_1 = require("rpcgen/runtime");
+const runtime_1 = require("@rpcgen/runtime");
 const helloworld_pb_1 = require("./helloworld_pb");
 runtime_1.supportPackageIsVersion1;
 /**

@@ -4,8 +4,8 @@
 
 // A file in editions 2023 (generated with buf: Debian's protoc 3.21 predates editions).
 
-import type { CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, StreamInput, UnaryResult } from "rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "rpcgen/runtime";
+import type { CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, StreamInput, UnaryResult } from "@rpcgen/runtime";
+import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { Amount, AmountSchema } from "./editions_pb.js";
 import { Counter } from "./editions_pb.js";
 import type { Server } from "@grpc/grpc-js";

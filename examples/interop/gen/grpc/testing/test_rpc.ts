@@ -6,8 +6,8 @@
 // @generated from file grpc/testing/test.proto (package grpc.testing, syntax proto3)
 /* eslint-disable */
 
-import type { BidiStreamCall, CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "rpcgen/runtime";
+import type { BidiStreamCall, CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
+import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { Empty, EmptySchema } from "./empty_pb.js";
 import type { ReconnectInfo, ReconnectInfoSchema, ReconnectParams, ReconnectParamsSchema, SimpleRequest, SimpleRequestSchema, SimpleResponse, SimpleResponseSchema, StreamingInputCallRequest, StreamingInputCallRequestSchema, StreamingInputCallResponse, StreamingInputCallResponseSchema, StreamingOutputCallRequest, StreamingOutputCallRequestSchema, StreamingOutputCallResponse, StreamingOutputCallResponseSchema } from "./messages_pb.js";
 import { ReconnectService, TestService, UnimplementedService } from "./test_pb.js";

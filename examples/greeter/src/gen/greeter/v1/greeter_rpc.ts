@@ -2,8 +2,8 @@
 // @generated from file greeter/v1/greeter.proto (package greeter.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallContext, CallOptions, RpcMethod, UnaryResult } from "rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "rpcgen/runtime";
+import type { CallContext, CallOptions, RpcMethod, UnaryResult } from "@rpcgen/runtime";
+import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { SayHelloRequest, SayHelloRequestSchema, SayHelloResponse, SayHelloResponseSchema } from "./greeter_pb.js";
 import { Greeter } from "./greeter_pb.js";
 import type { Server } from "@grpc/grpc-js";

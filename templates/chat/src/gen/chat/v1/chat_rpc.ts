@@ -2,8 +2,8 @@
 // @generated from file chat/v1/chat.proto (package chat.v1, syntax proto3)
 /* eslint-disable */
 
-import type { BidiStreamCall, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult } from "rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "rpcgen/runtime";
+import type { BidiStreamCall, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult } from "@rpcgen/runtime";
+import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { ChatMessage, ChatMessageSchema } from "./chat_pb.js";
 import { ChatService } from "./chat_pb.js";
 import type { Server } from "@grpc/grpc-js";

@@ -2,8 +2,8 @@
 // @generated from file pubsub/v1/pubsub.proto (package pubsub.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "rpcgen/runtime";
+import type { CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
+import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { PublishRequest, PublishRequestSchema, PublishResponse, PublishResponseSchema, SubscribeRequest, SubscribeRequestSchema, SubscribeResponse, SubscribeResponseSchema } from "./pubsub_pb.js";
 import { PubSub } from "./pubsub_pb.js";
 import type { Server } from "@grpc/grpc-js";

@@ -6,8 +6,8 @@
 // @generated from file grpc/health/v1/health.proto (package grpc.health.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallContext, CallOptions, RpcMethod, ServerStream, ServerStreamCall, StreamResult, UnaryResult } from "rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "rpcgen/runtime";
+import type { CallContext, CallOptions, RpcMethod, ServerStream, ServerStreamCall, StreamResult, UnaryResult } from "@rpcgen/runtime";
+import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { HealthCheckRequest, HealthCheckRequestSchema, HealthCheckResponse, HealthCheckResponseSchema, HealthListRequest, HealthListRequestSchema, HealthListResponse, HealthListResponseSchema } from "./health_pb.js";
 import { Health } from "./health_pb.js";
 import type { Server } from "@grpc/grpc-js";

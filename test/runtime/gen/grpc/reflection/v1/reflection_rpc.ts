@@ -6,8 +6,8 @@
 // @generated from file grpc/reflection/v1/reflection.proto (package grpc.reflection.v1, syntax proto3)
 /* eslint-disable */
 
-import type { BidiStreamCall, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult } from "rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "rpcgen/runtime";
+import type { BidiStreamCall, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult } from "@rpcgen/runtime";
+import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { ServerReflectionRequest, ServerReflectionRequestSchema, ServerReflectionResponse, ServerReflectionResponseSchema } from "./reflection_pb.js";
 import { ServerReflection } from "./reflection_pb.js";
 import type { Server } from "@grpc/grpc-js";

@@ -19,7 +19,7 @@ export interface ServiceTargetOptions {
  * ways. Pass both parts to the generated client:
  *
  * ```ts
- * import { serviceTarget } from "rpcgen/discovery";
+ * import { serviceTarget } from "@rpcgen/runtime/discovery";
  * const { target, options } = serviceTarget("greeter", { addresses: process.env.GREETER_ADDR ?? "127.0.0.1:50051" });
  * const client = new GreeterClient(target, grpc.credentials.createInsecure(), options);
  * ```

@@ -32,7 +32,7 @@ let defaults: { endpoints: string[]; etcd: EtcdClientOptions } = { endpoints: []
  * `etcd:///<service>` or `etcd://host1:2379,host2:2379/<service>` and get round robin across
  * the instances registered under `/services/<service>/`.
  *
- * Importing `rpcgen/discovery` already calls this with no options; call it yourself only to
+ * Importing `@rpcgen/runtime/discovery` already calls this with no options; call it yourself only to
  * set endpoints or TLS/auth options, before creating clients. It is idempotent: the scheme
  * is registered once, later calls only replace the defaults.
  *
@@ -83,7 +83,7 @@ export class EtcdResolver implements experimental.Resolver {
   ) {
     // grpc-js 1.10-1.13 passed an object here; this resolver is written for 1.14's function.
     if (typeof listener !== "function") {
-      throw new Error("rpcgen/discovery needs @grpc/grpc-js 1.14 or later (resolver listener API)");
+      throw new Error("@rpcgen/runtime/discovery needs @grpc/grpc-js 1.14 or later (resolver listener API)");
     }
     this.target = parseEtcdTarget(uri);
     this.serviceConfig = options["grpc.service_config"]

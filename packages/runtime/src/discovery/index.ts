@@ -1,5 +1,5 @@
 /**
- * rpcgen/discovery: service discovery over etcd for grpc-js, plus a static fallback.
+ * @rpcgen/runtime/discovery: service discovery over etcd for grpc-js, plus a static fallback.
  *
  * - Servers: {@link registerInstance} after binding; `close()` it before shutting down.
  * - Clients: {@link serviceTarget} picks `etcd:///<service>` when `ETCD_ENDPOINTS` is set,
