@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
-const outputs = ["src/runtime/gen", "examples/interop/gen", "test/runtime/gen"];
+const outputs = ["src/runtime/gen", "examples/interop/gen", "test/runtime/gen", "src/discovery/gen"];
 
 async function files(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
