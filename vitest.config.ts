@@ -1,14 +1,8 @@
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// Generated code and tests import @rpcgen/runtime by its published name; npm's workspace link
+// resolves it to packages/runtime/dist, the build users run and the one tsc checks types against.
 export default defineConfig({
-  resolve: {
-    // Generated code imports the runtime by its published name; tests run it from source.
-    alias: {
-      "@rpcgen/runtime": fileURLToPath(new URL("./src/runtime/index.ts", import.meta.url)),
-      "@rpcgen/runtime/discovery": fileURLToPath(new URL("./src/discovery/index.ts", import.meta.url)),
-    },
-  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,

@@ -30,13 +30,6 @@ for template in templates/*/; do
   node bin/rpcgen.js generate --dir "$template" >/dev/null
 done
 
-# examples/<template>: each template as `rpcgen new <template>` renders it.
-for template in templates/*/; do
-  name=$(basename "$template")
-  rm -rf "examples/$name"
-  node bin/rpcgen.js new "$name" --template "$name" --dir "examples/$name" --no-install --yes >/dev/null
-done
-
 # The runtime's own protos, the interop example and the runtime tests' clients.
 bash scripts/generate-protos.sh
 

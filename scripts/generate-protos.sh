@@ -4,6 +4,8 @@
 #                        (protoc-gen-es only: the runtime is not generated code of itself)
 #   examples/interop/gen grpc.testing interop service (protoc-gen-es + protoc-gen-ts-rpc)
 #   test/runtime/gen     health and reflection clients used by the runtime tests
+#   packages/runtime/src/discovery/gen the subset of etcd's v3 API @rpcgen/runtime/discovery's own etcd client uses
+#                        (protoc-gen-es + protoc-gen-ts-rpc: discovery is a user of the plugin)
 # Run after `npm run build`. With an argument, writes under that folder instead of the
 # repo (test/runtime/generated-code.test.ts uses that to check the checked-in copy is fresh).
 set -euo pipefail
@@ -23,3 +25,4 @@ gen packages/runtime/src/gen no google/rpc/status.proto google/rpc/error_details
   grpc/reflection/v1/reflection.proto grpc/reflection/v1alpha/reflection.proto
 gen examples/interop/gen yes grpc/testing/empty.proto grpc/testing/messages.proto grpc/testing/test.proto
 gen test/runtime/gen yes grpc/health/v1/health.proto grpc/reflection/v1/reflection.proto
+gen packages/runtime/src/discovery/gen yes etcd/mvccpb/kv.proto etcd/etcdserverpb/rpc.proto

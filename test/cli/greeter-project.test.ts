@@ -28,9 +28,15 @@ test("the project's own npm test passes", () => {
   expect(result.status).toBe(0);
 });
 
-test("the project typechecks under strict", () => {
+test("the project typechecks under strict with its TypeScript (7)", () => {
   const result = run("npm", ["run", "typecheck"]);
   expect(result.stdout + result.stderr).not.toContain("error TS");
+  expect(result.status).toBe(0);
+});
+
+test("the project typechecks under strict with TypeScript 5.9 too", () => {
+  const result = run(process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "."]);
+  expect(result.stdout + result.stderr).toBe("");
   expect(result.status).toBe(0);
 });
 

@@ -112,12 +112,11 @@ describe("after the proto changed", () => {
     const dir = fixtureProject();
     changeProto(dir);
     expect(rpcgen(["generate"], dir).status).toBe(0);
-    // The packages the project imports, linked from this checkout (rpcgen itself as built).
-    mkdirSync(join(dir, "node_modules/@bufbuild"), { recursive: true });
-    mkdirSync(join(dir, "node_modules/@grpc"), { recursive: true });
-    mkdirSync(join(dir, "node_modules/@types"), { recursive: true });
-    symlinkSync(repoRoot, join(dir, "node_modules/rpcgen"));
-    for (const pkg of ["@bufbuild/protobuf", "@grpc/grpc-js", "@types/node"]) {
+    // The packages the project imports, linked from this checkout (the runtime as built).
+    for (const scope of ["@bufbuild", "@grpc", "@types", "@rpcgen"]) {
+      mkdirSync(join(dir, "node_modules", scope), { recursive: true });
+    }
+    for (const pkg of ["@bufbuild/protobuf", "@grpc/grpc-js", "@types/node", "@rpcgen/runtime"]) {
       symlinkSync(join(repoRoot, "node_modules", pkg), join(dir, "node_modules", pkg));
     }
     writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');

@@ -4,9 +4,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { type Registration, type RegistrationEvent, registerInstance } from "@rpcgen/runtime/discovery";
-import { Etcd3 } from "etcd3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type EtcdServer, etcdBinary, startEtcd } from "../helpers/etcd.js";
+import { EtcdAdmin } from "../helpers/etcd-admin.js";
 import { callMany, type Greeter, GreeterClient, startGreeter } from "./fixtures/greeter.js";
 import { measure, waitFor } from "./fixtures/wait.js";
 
@@ -15,19 +15,18 @@ const root = resolve(import.meta.dirname, "../..");
 
 describe.skipIf(etcdBinary === undefined)("etcd registration", () => {
   let etcd: EtcdServer;
-  let admin: Etcd3;
+  let admin: EtcdAdmin;
   let cleanups: Array<() => unknown> = [];
 
   beforeAll(async () => {
     etcd = await startEtcd();
-    admin = new Etcd3({ hosts: etcd.endpoint });
+    admin = new EtcdAdmin(etcd);
   });
   afterEach(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
     cleanups = [];
   });
   afterAll(async () => {
-    admin?.close();
     await etcd?.destroy();
   });
 
@@ -61,8 +60,7 @@ describe.skipIf(etcdBinary === undefined)("etcd registration", () => {
     });
   }
   async function leaseOf(key: string): Promise<string | undefined> {
-    const res = await admin.get(key).exec();
-    return res.kvs[0]?.lease;
+    return (await admin.get(key))?.lease;
   }
 
   it("writes grpc-go's endpoint JSON under /services/<service>/<id>, attached to a lease with the TTL", async () => {
@@ -83,14 +81,14 @@ describe.skipIf(etcdBinary === undefined)("etcd registration", () => {
 
     expect(r.key).toBe("/services/shape/a-1");
     expect(r.address).toBe(`127.0.0.1:${a.port}`);
-    expect(await admin.get(r.key).string()).toBe(`{"Addr":"127.0.0.1:${a.port}","Metadata":{"zone":"z1"}}`);
+    expect(await admin.value(r.key)).toBe(`{"Addr":"127.0.0.1:${a.port}","Metadata":{"zone":"z1"},"TTL":${TTL}}`);
     const lease = await leaseOf(r.key);
     expect(events).toEqual([{ type: "registered", key: r.key, leaseId: lease }]);
-    const ttl = await admin.leaseClient.leaseTimeToLive({ ID: lease ?? "0" });
-    expect(ttl.grantedTTL).toBe(String(TTL));
+    const ttl = await admin.timeToLive(lease ?? "0");
+    expect(ttl.grantedTTL).toBe(TTL);
 
     await r.close();
-    expect(await admin.get(r.key).string()).toBeNull();
+    expect(await admin.value(r.key)).toBeNull();
     expect(events.at(-1)).toEqual({ type: "closed", key: r.key, revoked: true });
   });
 
@@ -122,7 +120,7 @@ describe.skipIf(etcdBinary === undefined)("etcd registration", () => {
     expect(await callMany(client, 20)).toEqual(Array(20).fill("a"));
 
     // etcd expires the lease TTL seconds after the last keepalive (checking twice a second).
-    await waitFor(`${child.key} to expire`, async () => (await admin.get(child.key).string()) === null, {
+    await waitFor(`${child.key} to expire`, async () => (await admin.value(child.key)) === null, {
       timeoutMs: TTL * 1000 + 2000,
     });
     measure("kill -9 to key gone", Date.now() - killedAt);

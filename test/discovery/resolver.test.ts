@@ -3,10 +3,10 @@
 import * as grpc from "@grpc/grpc-js";
 import { Code, RpcError } from "@rpcgen/runtime";
 import { type Registration, registerInstance, serviceTarget } from "@rpcgen/runtime/discovery";
-import { Etcd3 } from "etcd3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EtcdResolver } from "../../packages/runtime/src/discovery/etcd-resolver.js";
 import { type EtcdServer, etcdBinary, startEtcd } from "../helpers/etcd.js";
+import { EtcdAdmin } from "../helpers/etcd-admin.js";
 import { freePort } from "../helpers/service-process.js";
 import { callMany, type Greeter, GreeterClient, startGreeter } from "./fixtures/greeter.js";
 import { startTcpProxy, type TcpProxy } from "./fixtures/tcp-proxy.js";
@@ -16,20 +16,19 @@ const TTL = 2;
 
 describe.skipIf(etcdBinary === undefined)("etcd resolver", () => {
   let etcd: EtcdServer;
-  let admin: Etcd3;
+  let admin: EtcdAdmin;
   // Everything a test starts, stopped after it whatever happened.
   let cleanups: Array<() => unknown> = [];
 
   beforeAll(async () => {
     etcd = await startEtcd();
-    admin = new Etcd3({ hosts: etcd.endpoint });
+    admin = new EtcdAdmin(etcd);
   });
   afterEach(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
     cleanups = [];
   });
   afterAll(async () => {
-    admin?.close();
     await etcd?.destroy();
   });
 
@@ -102,7 +101,7 @@ describe.skipIf(etcdBinary === undefined)("etcd resolver", () => {
     })();
     await waitFor("calls during the stop", () => served.length >= 20);
     await rb.close();
-    expect(await admin.get(rb.key).string()).toBeNull();
+    expect(await admin.value(rb.key)).toBeNull();
     const closedAt = served.length;
     await waitFor("the client to stop picking b", () => {
       const recent = served.slice(closedAt);
@@ -218,9 +217,9 @@ describe.skipIf(etcdBinary === undefined)("etcd resolver", () => {
     await proxy.cut();
     await register("compacted", b).ready;
     await ra.close();
-    for (let i = 0; i < 5; i++) await admin.put(`/unrelated/${i}`).value("x");
-    const revision = (await admin.get("/unrelated/0").exec()).header.revision;
-    await admin.kv.compact({ revision, physical: true });
+    let revision = "0";
+    for (let i = 0; i < 5; i++) revision = await admin.put(`/unrelated/${i}`, "x");
+    await admin.compact(revision);
     await proxy.restore();
 
     await waitFor("the client to move to b", async () => (await callMany(client, 10)).every((s) => s === "b"), {
@@ -233,8 +232,8 @@ describe.skipIf(etcdBinary === undefined)("etcd resolver", () => {
     await register("loop", a).ready;
     // A registered instance with nothing listening: round robin keeps asking to re-resolve.
     const dead = await freePort();
-    await admin.put("/services/loop/dead").value(JSON.stringify({ Addr: `127.0.0.1:${dead}`, Metadata: null }));
-    cleanups.push(() => admin.delete().key("/services/loop/dead"));
+    await admin.put("/services/loop/dead", JSON.stringify({ Addr: `127.0.0.1:${dead}`, Metadata: null }));
+    cleanups.push(() => admin.delete("/services/loop/dead"));
 
     // The real resolver under another scheme, counting what grpc-js asks and what it gets.
     let asks = 0;

@@ -14,6 +14,7 @@ import {
   isUnspecifiedHost,
   parseHostPort,
   parseInstanceValue,
+  readInstanceValue,
 } from "../../packages/runtime/src/discovery/instance-value.js";
 import { instanceKey, servicePrefix } from "../../packages/runtime/src/discovery/service-keys.js";
 import { GreeterClient } from "./fixtures/greeter.js";
@@ -64,8 +65,26 @@ describe("instance values", () => {
 
   it("writes grpc-go's shape, Metadata null by default, IPv6 in brackets", () => {
     expect(encodeInstanceValue({ host: "10.0.0.1", port: 50051 })).toBe('{"Addr":"10.0.0.1:50051","Metadata":null}');
-    expect(encodeInstanceValue({ host: "::1", port: 1 }, { v: 2 })).toBe('{"Addr":"[::1]:1","Metadata":{"v":2}}');
+    expect(encodeInstanceValue({ host: "::1", port: 1 }, { metadata: { v: 2 } })).toBe(
+      '{"Addr":"[::1]:1","Metadata":{"v":2}}',
+    );
     expect(parseInstanceValue(encodeInstanceValue({ host: "fd00::2", port: 7 }))).toEqual({ host: "fd00::2", port: 7 });
+  });
+
+  it("writes and reads the lease TTL and the Leaving mark; foreign values have neither", () => {
+    const address = { host: "10.0.0.1", port: 5 };
+    const value = encodeInstanceValue(address, { ttlSeconds: 3 });
+    expect(value).toBe('{"Addr":"10.0.0.1:5","Metadata":null,"TTL":3}');
+    expect(readInstanceValue(value)).toEqual({ address, ttlSeconds: 3, leaving: false });
+    const leaving = encodeInstanceValue(address, { ttlSeconds: 3, leaving: true });
+    expect(leaving).toBe('{"Addr":"10.0.0.1:5","Metadata":null,"TTL":3,"Leaving":true}');
+    expect(readInstanceValue(leaving)).toEqual({ address, ttlSeconds: 3, leaving: true });
+    expect(readInstanceValue('{"Addr":"10.0.0.1:5","TTL":"3"}')).toEqual({
+      address,
+      ttlSeconds: undefined,
+      leaving: false,
+    });
+    expect(readInstanceValue("10.0.0.1:5")).toEqual({ address, ttlSeconds: undefined, leaving: false });
   });
 
   it("parses and formats host:port", () => {

@@ -9,7 +9,12 @@ import { promisify } from "node:util";
 import { expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
-const outputs = ["packages/runtime/src/gen", "examples/interop/gen", "test/runtime/gen"];
+const outputs = [
+  "packages/runtime/src/gen",
+  "examples/interop/gen",
+  "test/runtime/gen",
+  "packages/runtime/src/discovery/gen",
+];
 
 async function files(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();

@@ -4,7 +4,7 @@
 import { Readable } from "node:stream";
 import { setImmediate as turn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { MessageReader } from "../../packages/runtime/src/message-reader.js";
+import { MessageReader } from "../../packages/runtime/src/shared/message-reader.js";
 
 function source(): Readable {
   return new Readable({ objectMode: true, read() {} });

@@ -6,9 +6,16 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
-import { type Program, Programs, packAll, scaffoldProject } from "../helpers/project.js";
+import { type Program, Programs, packAll, runIn, scaffoldProject } from "../helpers/project.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
-import { eventually, type Finished, projectFiles, runInBackground, runScript } from "./project-processes.js";
+import {
+  eventually,
+  type Finished,
+  projectFiles,
+  runInBackground,
+  runScript,
+  templateFiles,
+} from "./project-processes.js";
 
 const temp = tempDirs();
 let project = "";
@@ -45,13 +52,19 @@ test("the project's own npm test passes, the broker contract against both memory
   expect(result.status).toBe(0);
 }, 120_000);
 
-test("the project is examples/chat, file for file", () => {
-  expect(projectFiles(project)).toEqual(projectFiles(join(repoRoot, "examples/chat")));
+test("the project is templates/chat, file for file", () => {
+  expect(projectFiles(project)).toEqual(templateFiles("chat", "chat"));
 });
 
-test("the project typechecks under strict", async () => {
+test("the project typechecks under strict with its TypeScript (7)", async () => {
   const result = await typecheck;
   expect(result.stdout + result.stderr).not.toContain("error TS");
+  expect(result.status).toBe(0);
+}, 120_000);
+
+test("the project typechecks under strict with TypeScript 5.9 too", () => {
+  const result = runIn(project, process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "."]);
+  expect(result.stdout + result.stderr).toBe("");
   expect(result.status).toBe(0);
 }, 120_000);
 

@@ -1,7 +1,9 @@
 // What the template tests need on top of test/helpers/project.ts.
+
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { repoRoot } from "../helpers/cli.js";
 
 /** Runs a project script to completion with `input` on stdin (at most 30 s). */
 export function runScript(project: string, script: string, args: string[], env: NodeJS.ProcessEnv, input = "") {
@@ -60,6 +62,21 @@ export async function eventually(what: string, attempt: () => Promise<boolean> |
  * A project's files and their text, as `rpcgen new` wrote them: without what installing adds
  * (node_modules, package-lock.json) or changes (package.json, which then points at the tarball).
  */
+/**
+ * A template's files as a project scaffolded from it should hold them: `_gitignore` as
+ * `.gitignore`, the README titled with the project's name, without template.json (package.json
+ * is left out here as in `projectFiles`).
+ */
+export function templateFiles(template: string, projectName: string): Array<[string, string]> {
+  return projectFiles(join(repoRoot, "templates", template))
+    .filter(([path]) => path !== "template.json")
+    .map(([path, text]): [string, string] => [
+      path.replace(/(^|\/)_gitignore$/, "$1.gitignore"),
+      path === "README.md" ? text.replace(/^# .*/, `# ${projectName}`) : text,
+    ])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function projectFiles(dir: string): Array<[string, string]> {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())

@@ -8,7 +8,14 @@ import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
 import { type Program, Programs, packAll, runIn, scaffoldProject } from "../helpers/project.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
-import { eventually, type Finished, projectFiles, runInBackground, runScript } from "./project-processes.js";
+import {
+  eventually,
+  type Finished,
+  projectFiles,
+  runInBackground,
+  runScript,
+  templateFiles,
+} from "./project-processes.js";
 
 const temp = tempDirs();
 let project = "";
@@ -42,13 +49,19 @@ test("the project's own npm test passes, the broker contract against both memory
   expect(result.status).toBe(0);
 }, 120_000);
 
-test("the project is examples/pubsub, file for file", () => {
-  expect(projectFiles(project)).toEqual(projectFiles(join(repoRoot, "examples/pubsub")));
+test("the project is templates/pubsub, file for file", () => {
+  expect(projectFiles(project)).toEqual(templateFiles("pubsub", "pubsub"));
 });
 
-test("the project typechecks under strict", async () => {
+test("the project typechecks under strict with its TypeScript (7)", async () => {
   const result = await typecheck;
   expect(result.stdout + result.stderr).not.toContain("error TS");
+  expect(result.status).toBe(0);
+}, 120_000);
+
+test("the project typechecks under strict with TypeScript 5.9 too", () => {
+  const result = run(process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "."]);
+  expect(result.stdout + result.stderr).toBe("");
   expect(result.status).toBe(0);
 }, 120_000);
 

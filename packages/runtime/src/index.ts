@@ -3,27 +3,27 @@
  * @grpc/grpc-js and @bufbuild/protobuf.
  */
 
-export { type BearerAuthOptions, bearerAuth, bearerToken, type TokenCheck, type TokenSource } from "./auth.js";
-export type { CallContext, ServerStream } from "./call-context.js";
-export type { CallOptions } from "./call-options.js";
-export type { BidiStreamCall, CallMetadata, ClientStreamCall, ServerStreamCall } from "./client-streams.js";
-export * from "./error-details.js";
-export { addHealthService, HealthService, ServingStatus } from "./health.js";
-export { type MetadataInit, toMetadata } from "./metadata.js";
-export { methodDefinition, type RpcMethod, type RpcService } from "./method-definition.js";
-export { type CallRecord, observeClientCalls, observeServerCalls } from "./observe.js";
-export { addReflection, type ReflectionOptions } from "./reflection.js";
-export type { RequestStream } from "./request-stream.js";
-export { Code, errorDetail, RpcError, type RpcErrorOptions, STATUS_DETAILS_KEY } from "./rpc-error.js";
-export { registerService, type StreamResult, type UnaryResult, unimplemented } from "./server.js";
-export { registeredServices } from "./server-state.js";
-export { ServiceClient, type StreamInput } from "./service-client.js";
-export { type ShutdownOptions, shutdownGracefully } from "./shutdown.js";
+export type { CallOptions } from "./client/call-options.js";
+export { ServiceClient, type StreamInput } from "./client/service-client.js";
+export type { BidiStreamCall, CallMetadata, ClientStreamCall, ServerStreamCall } from "./client/stream-calls.js";
+export type { CallContext, ServerStream } from "./server/call-context.js";
+export { addHealthService, HealthService, ServingStatus } from "./server/health.js";
+export { addReflection, type ReflectionOptions } from "./server/reflection.js";
+export { registerService, type StreamResult, type UnaryResult, unimplemented } from "./server/register-service.js";
+export type { RequestStream } from "./server/request-stream.js";
+export { registeredServices } from "./server/server-state.js";
+export { type ShutdownOptions, shutdownGracefully } from "./server/shutdown.js";
+export { type BearerAuthOptions, bearerAuth, bearerToken, type TokenCheck, type TokenSource } from "./shared/auth.js";
+export * from "./shared/error-details.js";
+export { type MetadataInit, toMetadata } from "./shared/metadata.js";
+export { methodDefinition, type RpcMethod, type RpcService } from "./shared/method-definition.js";
+export { type CallRecord, observeClientCalls, observeServerCalls } from "./shared/observe.js";
+export { Code, errorDetail, RpcError, type RpcErrorOptions, STATUS_DETAILS_KEY } from "./shared/rpc-error.js";
 export {
   type ChannelTlsOptions,
   channelTlsCredentials,
   type Pem,
   type ServerTlsOptions,
   serverTlsCredentials,
-} from "./tls.js";
-export { supportPackageIsVersion1 } from "./version.js";
+} from "./shared/tls.js";
+export { supportPackageIsVersion1 } from "./shared/version.js";

@@ -1,7 +1,7 @@
-import { Etcd3, type IOptions } from "etcd3";
+import { type EtcdClientOptions, EtcdConnection } from "./etcd/connection.js";
 
-/** Options for the etcd3 client, except `hosts` (see `endpoints`): TLS `credentials`, `auth`, … */
-export type EtcdClientOptions = Omit<IOptions, "hosts">;
+export type { EtcdAuth } from "./etcd/auth-token.js";
+export type { EtcdClientOptions, EtcdTls } from "./etcd/connection.js";
 
 /** The environment variable read when no endpoints are given: `host:2379,host2:2379`. */
 export const ETCD_ENDPOINTS_ENV = "ETCD_ENDPOINTS";
@@ -18,66 +18,39 @@ export function endpointsFromEnv(): string[] {
   return parseEndpoints(process.env[ETCD_ENDPOINTS_ENV]);
 }
 
-type HostPolicy = ReturnType<NonNullable<NonNullable<IOptions["faultHandling"]>["host"]>>;
-
-/**
- * Sends every call to etcd. etcd3's default per-host circuit breaker refuses all calls for
- * 5 s after three failures, so after an outage re-registration could come later than the
- * expiry of the old lease (which etcd extends by one TTL when it restarts) and the instance
- * would drop out of every client for a moment. Our loops back off on their own instead.
- */
-const passThrough: HostPolicy = {
-  _altReturn: undefined as never,
-  onSuccess: () => ({ dispose() {} }),
-  onFailure: () => ({ dispose() {} }),
-  execute: async (fn, signal) => fn({ signal: signal ?? new AbortController().signal }),
-};
-
-/**
- * An etcd3 client for `endpoints`, without the per-host circuit breaker (see `passThrough`).
- * HTTP/2 keepalive pings (10 s, above etcd's 5 s minimum) let a watch or lease stream notice
- * a silently dead connection instead of waiting forever.
- */
-export function createEtcdClient(endpoints: readonly string[], options: EtcdClientOptions = {}): Etcd3 {
-  return new Etcd3({
-    ...options,
-    hosts: [...endpoints],
-    faultHandling: { host: () => passThrough, ...options.faultHandling },
-    grpcOptions: { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000, ...options.grpcOptions },
-  });
-}
-
-/** A client shared by every resolver that talks to the same endpoints; `release()` once per acquire. */
-export interface SharedEtcdClient {
-  readonly client: Etcd3;
+/** A connection shared by every resolver that talks to the same endpoints; `release()` once per acquire. */
+export interface SharedEtcdConnection {
+  readonly etcd: EtcdConnection;
   release(): void;
 }
 
-const shared = new Map<string, { client: Etcd3; users: number }>();
+const shared = new Map<string, { etcd: EtcdConnection; options: EtcdClientOptions; users: number }[]>();
 
 /**
- * Every grpc-js channel gets its own resolver; sharing one etcd3 client (and so one watch
- * stream) per endpoint list keeps the load on etcd independent of the number of clients.
+ * Every grpc-js channel gets its own resolver; sharing one etcd connection per endpoint list
+ * and options keeps the connections to etcd independent of the number of clients.
  */
-export function acquireEtcdClient(endpoints: readonly string[], options: EtcdClientOptions): SharedEtcdClient {
+export function acquireEtcdConnection(endpoints: readonly string[], options: EtcdClientOptions): SharedEtcdConnection {
   const key = endpoints.join(",");
-  let entry = shared.get(key);
+  const entries = shared.get(key) ?? [];
+  shared.set(key, entries);
+  let entry = entries.find((e) => e.options === options);
   if (entry === undefined) {
-    entry = { client: createEtcdClient(endpoints, options), users: 0 };
-    shared.set(key, entry);
+    entry = { etcd: new EtcdConnection(endpoints, options), options, users: 0 };
+    entries.push(entry);
   }
   entry.users++;
   const current = entry;
   let released = false;
   return {
-    client: current.client,
+    etcd: current.etcd,
     release() {
       if (released) return;
       released = true;
-      if (--current.users === 0) {
-        shared.delete(key);
-        current.client.close();
-      }
+      if (--current.users > 0) return;
+      entries.splice(entries.indexOf(current), 1);
+      if (entries.length === 0) shared.delete(key);
+      current.etcd.close();
     },
   };
 }

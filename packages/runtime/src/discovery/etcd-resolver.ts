@@ -1,11 +1,11 @@
 import { type ChannelOptions, experimental, status } from "@grpc/grpc-js";
 import {
-  acquireEtcdClient,
+  acquireEtcdConnection,
   ETCD_ENDPOINTS_ENV,
   type EtcdClientOptions,
   endpointsFromEnv,
   parseEndpoints,
-  type SharedEtcdClient,
+  type SharedEtcdConnection,
 } from "./etcd-client.js";
 import { ETCD_SCHEME, type EtcdTarget, parseEtcdTarget } from "./etcd-target.js";
 import { formatHostPort, type HostPort } from "./instance-value.js";
@@ -20,7 +20,7 @@ export interface EtcdResolverOptions {
    * own). Default: `ETCD_ENDPOINTS`, read when a channel first resolves.
    */
   endpoints?: string | readonly string[] | undefined;
-  /** etcd3 client options: TLS `credentials`, `auth`, … */
+  /** How to reach etcd: TLS `credentials`, user/password `auth`, `grpcOptions`. */
   etcd?: EtcdClientOptions | undefined;
 }
 
@@ -60,6 +60,8 @@ export function registerEtcdResolver(options?: EtcdResolverOptions): void {
  *   channel's re-resolution backoff and round robin asks again at once.
  * - Results are pushed only when the set of addresses changes, with a round_robin service
  *   config (unless the channel has its own `grpc.service_config`, which then applies).
+ * - Instances whose keys vanished without deregistering (lease expiry, as an etcd stall
+ *   causes) stay for one TTL; see `InstanceSet` (instance-set.ts).
  * - No instances: an empty list, so calls fail at once with UNAVAILABLE naming the service.
  * - etcd unreachable: the last known addresses stay; with none known yet, calls fail at
  *   once with UNAVAILABLE naming the service and the etcd error.
@@ -68,7 +70,7 @@ export class EtcdResolver implements experimental.Resolver {
   private readonly target: EtcdTarget;
   private readonly serviceConfig: Parameters<experimental.ResolverListener>[2];
   // Set from the first updateResolution() until destroy(): one watch per start, never two.
-  private session: { watch?: InstanceWatch; etcd?: SharedEtcdClient } | undefined;
+  private session: { watch?: InstanceWatch; etcd?: SharedEtcdConnection } | undefined;
   private lastPush: string | undefined;
   private known = false; // whether etcd ever gave this session a list (empty or not)
 
@@ -107,9 +109,20 @@ export class EtcdResolver implements experimental.Resolver {
       });
       return;
     }
-    const etcd = acquireEtcdClient(endpoints, defaults.etcd);
+    let etcd: SharedEtcdConnection;
+    try {
+      etcd = acquireEtcdConnection(endpoints, defaults.etcd);
+    } catch (err) {
+      const session = {};
+      this.session = session;
+      const details = `etcd:///${service}: ${(err as Error).message}`;
+      setImmediate(() => {
+        if (this.session === session) this.pushError(details);
+      });
+      return;
+    }
     const prefix = servicePrefix(service);
-    const watch = new InstanceWatch(etcd.client, prefix, {
+    const watch = new InstanceWatch(etcd.etcd, prefix, {
       onInstances: (instances) => {
         if (this.session?.watch !== watch) return;
         this.known = true;

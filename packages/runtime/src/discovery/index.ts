@@ -11,7 +11,7 @@
 import { registerEtcdResolver } from "./etcd-resolver.js";
 
 export { detectAdvertiseHost } from "./advertise-host.js";
-export { ETCD_ENDPOINTS_ENV, type EtcdClientOptions } from "./etcd-client.js";
+export { ETCD_ENDPOINTS_ENV, type EtcdAuth, type EtcdClientOptions, type EtcdTls } from "./etcd-client.js";
 export { type EtcdResolverOptions, registerEtcdResolver } from "./etcd-resolver.js";
 export {
   DEFAULT_TTL_SECONDS,

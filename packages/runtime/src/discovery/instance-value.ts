@@ -51,12 +51,40 @@ export function isUnspecifiedHost(host: string): boolean {
   return isIPv6(h) && /^[0:]+$/.test(h);
 }
 
+/** What a registration says about itself beyond its address. */
+export interface InstanceValueOptions {
+  /** Stored as `Metadata` (grpc-go's field); default `null`. */
+  metadata?: unknown;
+  /**
+   * The lease TTL in seconds, stored as `TTL`: how long a resolver keeps offering the address
+   * after the key disappeared without the instance saying it was leaving (see `leaving`).
+   */
+  ttlSeconds?: number | undefined;
+  /** Written by `close()` just before it revokes the lease: the instance is going away on purpose. */
+  leaving?: boolean | undefined;
+}
+
 /**
  * The value registered for an instance: grpc-go's etcd naming shape
- * (`go.etcd.io/etcd/client/v3/naming/endpoints.Endpoint`), so Go clients resolve our servers.
+ * (`go.etcd.io/etcd/client/v3/naming/endpoints.Endpoint`, which Go clients decode ignoring
+ * the extra `TTL` and `Leaving` fields), so Go clients resolve our servers.
  */
-export function encodeInstanceValue(address: HostPort, metadata: unknown = null): string {
-  return JSON.stringify({ Addr: formatHostPort(address), Metadata: metadata ?? null });
+export function encodeInstanceValue(address: HostPort, options: InstanceValueOptions = {}): string {
+  return JSON.stringify({
+    Addr: formatHostPort(address),
+    Metadata: options.metadata ?? null,
+    ...(options.ttlSeconds !== undefined ? { TTL: options.ttlSeconds } : {}),
+    ...(options.leaving ? { Leaving: true } : {}),
+  });
+}
+
+/** An instance value as read: its address and what it says about its lease. */
+export interface InstanceValue {
+  address: HostPort;
+  /** `TTL` when the value has one (ours do; grpc-go's, go-zero's and Kratos' do not). */
+  ttlSeconds: number | undefined;
+  /** `Leaving: true`: deregistering; drop the address now. */
+  leaving: boolean;
 }
 
 /**
@@ -66,8 +94,15 @@ export function encodeInstanceValue(address: HostPort, metadata: unknown = null)
  * registration is skipped instead of breaking the whole list.
  */
 export function parseInstanceValue(value: string): HostPort | undefined {
+  return readInstanceValue(value)?.address;
+}
+
+/** Like {@link parseInstanceValue}, with the `TTL` and `Leaving` fields of our own values. */
+export function readInstanceValue(value: string): InstanceValue | undefined {
   const text = value.trim();
   let address: string | undefined;
+  let ttlSeconds: number | undefined;
+  let leaving = false;
   if (text.startsWith("{")) {
     let json: unknown;
     try {
@@ -76,12 +111,16 @@ export function parseInstanceValue(value: string): HostPort | undefined {
       return undefined;
     }
     address = addressFromJson(json);
+    const record = json as Record<string, unknown>;
+    if (typeof record.TTL === "number" && Number.isFinite(record.TTL) && record.TTL > 0) ttlSeconds = record.TTL;
+    leaving = record.Leaving === true;
   } else {
     address = text;
   }
   if (address === undefined) return undefined;
   const parsed = parseHostPort(address);
-  return parsed && !isUnspecifiedHost(parsed.host) ? parsed : undefined;
+  if (parsed === undefined || isUnspecifiedHost(parsed.host)) return undefined;
+  return { address: parsed, ttlSeconds, leaving };
 }
 
 function addressFromJson(json: unknown): string | undefined {

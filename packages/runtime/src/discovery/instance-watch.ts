@@ -1,6 +1,10 @@
-import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from "etcd3";
 import { backoffDelay, sleep } from "./backoff.js";
-import { type HostPort, parseInstanceValue } from "./instance-value.js";
+import type { EtcdConnection } from "./etcd/connection.js";
+import { fromUtf8, prefixEnd, utf8 } from "./etcd/keys.js";
+import type { KeyValue } from "./gen/etcd/mvccpb/kv_pb.js";
+import { Event_EventType } from "./gen/etcd/mvccpb/kv_pb.js";
+import { InstanceSet } from "./instance-set.js";
+import type { HostPort } from "./instance-value.js";
 
 /** What an {@link InstanceWatch} reports. */
 export interface InstanceWatchListener {
@@ -16,27 +20,31 @@ const HEALTHY_WATCH_MS = 1000;
 
 /**
  * Keeps an in-memory copy of every instance under one key prefix: list, then watch from the
- * next revision, forever, until `stop()`.
+ * next revision, forever, until `stop()`. What is offered follows {@link InstanceSet}'s rule:
+ * keys that vanish without their instance saying it leaves are held for one TTL.
  *
- * - A broken watch stream (etcd restarted, network cut) is cancelled and a new watch resumes
- *   from the last revision applied, after a jittered backoff; meanwhile the last known
- *   instances stay in place.
- * - A watch that etcd cancels (typically because the revision to resume from was compacted)
- *   is never resumed by etcd3; here it leads to a fresh list and a new watch.
- *
- * etcd3's own watch reconnect is not used: it resumes from the revision in the header of the
- * watch-created response rather than from the last event delivered.
+ * - A broken watch stream (a member down, etcd restarted, network cut) is opened again after
+ *   a jittered backoff and resumes from the last revision applied, so no event is lost;
+ *   meanwhile the last known instances stay in place.
+ * - A watch that etcd cancels (the revision to resume from was compacted, or the member lost
+ *   its leader) leads to a fresh list and a new watch.
  */
 export class InstanceWatch {
-  private readonly instances = new Map<string, HostPort>();
+  private readonly instances = new InstanceSet();
   private readonly abort = new AbortController();
+  private readonly key: Uint8Array;
+  private readonly rangeEnd: Uint8Array;
   private started = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly client: Etcd3,
-    private readonly prefix: string,
+    private readonly etcd: EtcdConnection,
+    prefix: string,
     private readonly listener: InstanceWatchListener,
-  ) {}
+  ) {
+    this.key = utf8(prefix);
+    this.rangeEnd = prefixEnd(this.key);
+  }
 
   /** Starts listing and watching; calling it again does nothing. */
   start(): void {
@@ -48,6 +56,7 @@ export class InstanceWatch {
   /** Stops for good: cancels the watch; no listener call happens after this returns. */
   stop(): void {
     this.abort.abort();
+    clearTimeout(this.sweepTimer);
   }
 
   private async run(): Promise<void> {
@@ -84,78 +93,90 @@ export class InstanceWatch {
   }
 
   private async list(): Promise<bigint> {
-    const res = await this.client.getAll().prefix(this.prefix).exec();
-    this.instances.clear();
-    for (const kv of res.kvs) this.apply("Put", kv);
-    return BigInt(res.header.revision);
+    const res = await this.etcd.unary((o) => this.etcd.kv.range({ key: this.key, rangeEnd: this.rangeEnd }, o), {
+      timeoutMs: 5000,
+      signal: this.abort.signal,
+    });
+    this.instances.replace(res.kvs.map(toInstanceKey), Date.now());
+    return res.header?.revision ?? 0n;
   }
 
   /**
-   * Watches for changes after revision `after` until the stream breaks ("resume"), etcd
-   * cancels the watch ("relist") or `stop()` ("stopped"). Reports when etcd accepted the
-   * watch, and each revision applied.
+   * Watches for changes after revision `after` on a stream of its own until the stream breaks
+   * ("resume"), etcd cancels the watch ("relist") or `stop()` ("stopped").
    */
-  private watchFrom(
+  private async watchFrom(
     after: bigint,
     on: { connected: () => void; applied: (revision: bigint) => void },
   ): Promise<WatchEnd> {
     const signal = this.abort.signal;
-    return new Promise<WatchEnd>((resolve) => {
-      let watcher: Watcher | undefined;
-      let ended = false;
-      const end = (how: WatchEnd, cancel: boolean, error?: unknown) => {
-        if (ended) return;
-        ended = true;
-        signal.removeEventListener("abort", onAbort);
-        // After an etcd-side cancel the watcher is already gone from etcd3's manager.
-        if (cancel) void watcher?.cancel().catch(() => {});
-        if (error !== undefined && !signal.aborted) this.report(error);
-        resolve(how);
-      };
-      const onAbort = () => end("stopped", true);
-      signal.addEventListener("abort", onAbort, { once: true });
-      let applied = after;
-      watcher = this.client
-        .watch()
-        .prefix(this.prefix)
-        .startRevision((after + 1n).toString())
-        .watcher();
-      watcher.on("connected", () => {
-        if (!ended) on.connected();
+    const { options, failed } = await this.etcd.streamOptions(signal);
+    const call = this.etcd.watch.watch(options);
+    try {
+      await call.send({
+        requestUnion: {
+          case: "createRequest",
+          value: { key: this.key, rangeEnd: this.rangeEnd, startRevision: after + 1n },
+        },
       });
-      watcher.on("data", (res: IWatchResponse) => {
-        if (ended) return;
-        // etcd3 rethrows listener errors outside the stream (an uncaught exception): never throw here.
-        try {
-          if (res.events.length === 0) return; // a progress notification
-          for (const event of res.events) {
-            this.apply(event.type, event.kv);
-            const r = BigInt(event.kv.mod_revision);
-            if (r > applied) applied = r;
-          }
-          on.applied(applied);
-          this.publish();
-        } catch (err) {
-          end("relist", true, err);
+      for await (const res of call) {
+        if (res.created) on.connected();
+        if (res.canceled) {
+          const why =
+            res.compactRevision > 0n
+              ? `revision ${after + 1n} was compacted (oldest kept: ${res.compactRevision})`
+              : res.cancelReason || "no reason given";
+          this.report(new Error(`etcd cancelled the watch of ${fromUtf8(this.key)}: ${why}`));
+          return "relist";
         }
-      });
-      watcher.on("disconnected", (err: unknown) => end("resume", true, err));
-      watcher.on("error", (err: unknown) => end("relist", false, err));
-    });
+        if (res.events.length === 0) continue; // created, or a progress notification
+        const now = Date.now();
+        let applied = after;
+        for (const event of res.events) {
+          const kv = event.kv;
+          if (kv === undefined) continue;
+          if (event.type === Event_EventType.DELETE) this.instances.delete(fromUtf8(kv.key), now);
+          else this.instances.put(toInstanceKey(kv));
+          if (kv.modRevision > applied) applied = kv.modRevision;
+        }
+        after = applied;
+        on.applied(applied);
+        this.publish();
+      }
+      return signal.aborted ? "stopped" : "resume";
+    } catch (err) {
+      if (signal.aborted) return "stopped";
+      failed(err);
+      this.report(err);
+      return "resume";
+    } finally {
+      call.cancel();
+    }
   }
 
-  private apply(type: "Put" | "Delete", kv: IKeyValue): void {
-    const key = kv.key.toString();
-    const address = type === "Put" ? parseInstanceValue(kv.value.toString()) : undefined;
-    if (address === undefined) this.instances.delete(key);
-    else this.instances.set(key, address);
-  }
-
+  /** Reports the current set, and arms the timer for the next hold that ends. */
   private publish(): void {
-    if (!this.abort.signal.aborted) this.listener.onInstances(new Map(this.instances));
+    if (this.abort.signal.aborted) return;
+    clearTimeout(this.sweepTimer);
+    const next = this.instances.nextSweep();
+    if (next !== undefined) {
+      this.sweepTimer = setTimeout(
+        () => {
+          this.instances.sweep(Date.now());
+          this.publish(); // also re-arms the timer for the next hold
+        },
+        Math.max(0, next - Date.now()),
+      );
+      this.sweepTimer.unref?.();
+    }
+    this.listener.onInstances(this.instances.snapshot());
   }
 
   private report(err: unknown): void {
     if (!this.abort.signal.aborted) this.listener.onError(err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+function toInstanceKey(kv: KeyValue): { key: string; value: string; lease: bigint } {
+  return { key: fromUtf8(kv.key), value: fromUtf8(kv.value), lease: kv.lease };
 }

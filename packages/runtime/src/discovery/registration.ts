@@ -1,16 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { Etcd3, Lease } from "etcd3";
 import { detectAdvertiseHost } from "./advertise-host.js";
 import { backoffDelay, sleep } from "./backoff.js";
+import { EtcdConnection } from "./etcd/connection.js";
+import { utf8 } from "./etcd/keys.js";
+import { keepLeaseAlive } from "./etcd/lease-keepalive.js";
+import { ETCD_ENDPOINTS_ENV, type EtcdClientOptions, endpointsFromEnv, parseEndpoints } from "./etcd-client.js";
+import { Compare_CompareTarget } from "./gen/etcd/etcdserverpb/rpc_pb.js";
 import {
-  createEtcdClient,
-  ETCD_ENDPOINTS_ENV,
-  type EtcdClientOptions,
-  endpointsFromEnv,
-  parseEndpoints,
-} from "./etcd-client.js";
-import { encodeInstanceValue, formatHostPort, isUnspecifiedHost, parseHostPort } from "./instance-value.js";
+  encodeInstanceValue,
+  formatHostPort,
+  type HostPort,
+  isUnspecifiedHost,
+  parseHostPort,
+} from "./instance-value.js";
 import { checkName, instanceKey } from "./service-keys.js";
 
 /** The lease TTL used when {@link RegisterOptions.ttlSeconds} is not given. */
@@ -35,7 +38,7 @@ export interface RegisterOptions {
   ttlSeconds?: number | undefined;
   /** etcd endpoints, as a list or comma-separated. Default: `ETCD_ENDPOINTS`. */
   endpoints?: string | readonly string[] | undefined;
-  /** etcd3 client options: TLS `credentials`, `auth`, … */
+  /** How to reach etcd: TLS `credentials`, user/password `auth`, `grpcOptions`. */
   etcd?: EtcdClientOptions | undefined;
   /** Told about every registration, loss and retry, e.g. to log them. Must not throw. */
   onEvent?: ((event: RegistrationEvent) => void) | undefined;
@@ -64,8 +67,9 @@ export interface Registration {
    */
   readonly ready: Promise<void>;
   /**
-   * Deregisters: stops re-registering and revokes the lease, which deletes the key at once
-   * so clients stop picking this instance, then closes the etcd client. Call it before
+   * Deregisters: stops re-registering, marks the key `Leaving` and revokes the lease, which
+   * deletes the key; clients drop this instance at once (a key that vanishes without the
+   * mark is kept by resolvers for one TTL). Then closes the etcd connection. Call it before
    * shutting the server down. Never rejects; if etcd cannot be reached within 3 s the key
    * expires with its TTL instead. Calling it again returns the same promise.
    */
@@ -74,7 +78,8 @@ export interface Registration {
 
 /**
  * Registers a bound server under `/services/<service>/<instanceId>` in etcd, as
- * `{"Addr":"host:port","Metadata":…}` attached to a lease that is kept alive. When the lease
+ * `{"Addr":"host:port","Metadata":…,"TTL":<ttl>}` attached to a lease that is kept alive over
+ * one LeaseKeepAlive stream. When the lease
  * is lost (etcd down or unreachable longer than the TTL), a new lease is granted and the
  * same key written again, with jittered backoff, for as long as the registration is open.
  *
@@ -102,12 +107,15 @@ class EtcdRegistration implements Registration {
   readonly key: string;
   readonly address: string;
   readonly ready: Promise<void>;
-  private readonly value: string;
+  private readonly hostPort: HostPort;
+  private readonly metadata: unknown;
   private readonly ttl: number;
-  private readonly client: Etcd3;
+  private readonly etcd: EtcdConnection;
   private readonly abort = new AbortController();
   private readonly onEvent: (event: RegistrationEvent) => void;
-  private lease: Lease | undefined;
+  private readonly running: Promise<void>;
+  /** The lease the key may be attached to: set as soon as etcd granted it, before the put. */
+  private lease: bigint | undefined;
   private closing: Promise<void> | undefined;
   private settleReady: (error?: Error) => void = () => {};
 
@@ -135,7 +143,8 @@ class EtcdRegistration implements Registration {
 
     this.key = instanceKey(service, options.instanceId ?? defaultInstanceId());
     this.address = formatHostPort(hostPort);
-    this.value = encodeInstanceValue(hostPort, options.metadata);
+    this.hostPort = hostPort;
+    this.metadata = options.metadata;
     this.ttl = ttl;
     const onEvent = options.onEvent;
     this.onEvent = (event) => {
@@ -149,8 +158,12 @@ class EtcdRegistration implements Registration {
       this.settleReady = (error) => (error ? reject(error) : resolve());
     });
     this.ready.catch(() => {}); // rejecting it on close() must not be an unhandled rejection
-    this.client = createEtcdClient(endpoints, options.etcd);
-    void this.run();
+    try {
+      this.etcd = new EtcdConnection(endpoints, options.etcd);
+    } catch (err) {
+      throw new TypeError(`registerInstance: ${(err as Error).message}`);
+    }
+    this.running = this.run();
   }
 
   close(): Promise<void> {
@@ -158,25 +171,50 @@ class EtcdRegistration implements Registration {
     return this.closing;
   }
 
+  private value(leaving = false): Uint8Array {
+    return utf8(encodeInstanceValue(this.hostPort, { metadata: this.metadata, ttlSeconds: this.ttl, leaving }));
+  }
+
   private async shutdown(): Promise<void> {
     this.abort.abort();
     this.settleReady(new Error(`${this.key}: registration closed before it was registered`));
+    await this.running; // a grant or put in flight is cancelled; `lease` is final now
     let revoked = false;
     let error: Error | undefined;
-    try {
-      // Revoking also covers a grant or put still in flight: it waits for the grant.
-      const lease = this.lease;
-      await lease?.revoke({ deadline: Date.now() + 3000 });
-      revoked =
-        lease !== undefined &&
-        (await lease.grant().then(
-          () => true,
-          () => false,
-        ));
-    } catch (err) {
-      error = toError(err);
+    const lease = this.lease;
+    if (lease !== undefined) {
+      const deadline = Date.now() + 3000;
+      const timeoutMs = () => Math.max(1, deadline - Date.now());
+      try {
+        // Say "leaving" first, if the key is still ours: resolvers drop a key that vanishes
+        // with that value at once, while one that vanishes otherwise (a lease expiry, as in an
+        // etcd stall) is held for a TTL. Then revoke, which deletes the key.
+        await this.etcd.unary(
+          (o) =>
+            this.etcd.kv.txn(
+              {
+                compare: [
+                  {
+                    key: utf8(this.key),
+                    target: Compare_CompareTarget.LEASE,
+                    targetUnion: { case: "lease", value: lease },
+                  },
+                ],
+                success: [
+                  { request: { case: "requestPut", value: { key: utf8(this.key), value: this.value(true), lease } } },
+                ],
+              },
+              o,
+            ),
+          { timeoutMs: timeoutMs() },
+        );
+        await this.etcd.unary((o) => this.etcd.lease.leaseRevoke({ ID: lease }, o), { timeoutMs: timeoutMs() });
+        revoked = true;
+      } catch (err) {
+        error = toError(err);
+      }
     }
-    this.client.close();
+    this.etcd.close();
     this.onEvent(
       error ? { type: "closed", key: this.key, revoked, error } : { type: "closed", key: this.key, revoked },
     );
@@ -184,63 +222,37 @@ class EtcdRegistration implements Registration {
 
   private async run(): Promise<void> {
     const signal = this.abort.signal;
+    // Each attempt must end well before the lease would: a call to a stalled etcd never answers.
+    const timeoutMs = Math.min(5000, Math.max(1000, this.ttl * 1000));
     let attempt = 0;
     while (!signal.aborted) {
-      const lease = this.client.lease(this.ttl);
-      this.lease = lease;
-      const lost = new Promise<Error>((resolve) => lease.on("lost", resolve));
       let error: Error | undefined;
       try {
-        await lease.put(this.key).value(this.value);
-        const leaseId = await lease.grant();
+        const grant = await this.etcd.unary((o) => this.etcd.lease.leaseGrant({ TTL: BigInt(this.ttl) }, o), {
+          timeoutMs,
+          signal,
+        });
+        if (grant.error !== "") throw new Error(`etcd refused a lease: ${grant.error}`);
+        this.lease = grant.ID;
+        await this.etcd.unary(
+          (o) => this.etcd.kv.put({ key: utf8(this.key), value: this.value(), lease: grant.ID }, o),
+          { timeoutMs, signal },
+        );
         if (signal.aborted) return;
         attempt = 0;
-        this.onEvent({ type: "registered", key: this.key, leaseId });
+        this.onEvent({ type: "registered", key: this.key, leaseId: grant.ID.toString() });
         this.settleReady();
-        error = await this.untilLost(lease, lost);
+        error = await keepLeaseAlive(this.etcd, grant.ID, { ttlSeconds: this.ttl, signal });
         if (error === undefined) return; // closed
         this.onEvent({ type: "lost", key: this.key, error });
       } catch (err) {
         if (signal.aborted) return;
         error = toError(err);
       }
-      lease.release(); // stop keepalives of a lease given up on; it expires on its own
       const delayMs = backoffDelay(attempt++, 250, Math.min(5000, this.ttl * 1000));
       this.onEvent({ type: "retrying", key: this.key, error, delayMs });
       await sleep(delayMs, signal);
     }
-  }
-
-  /**
-   * Waits until the lease is lost (an Error) or the registration is closed (undefined).
-   * etcd3 reports 'lost' itself when keepalives fail for 2×TTL; the watchdog covers a
-   * keepalive loop that stops without saying so (microsoft/etcd3#110).
-   */
-  private untilLost(lease: Lease, lost: Promise<Error>): Promise<Error | undefined> {
-    const signal = this.abort.signal;
-    let lastKeepalive = Date.now();
-    const onKeepalive = () => {
-      lastKeepalive = Date.now();
-    };
-    lease.on("keepaliveSucceeded", onKeepalive);
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const watchdog = new Promise<Error>((resolve) => {
-      timer = setInterval(() => {
-        if (Date.now() - lastKeepalive > 3 * this.ttl * 1000) {
-          resolve(new Error(`no lease keepalive for ${3 * this.ttl} s`));
-        }
-      }, this.ttl * 1000);
-    });
-    const closed = new Promise<undefined>((resolve) => {
-      onAbort = () => resolve(undefined);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    return Promise.race([lost, watchdog, closed]).finally(() => {
-      clearInterval(timer);
-      if (onAbort) signal.removeEventListener("abort", onAbort);
-      lease.removeListener("keepaliveSucceeded", onKeepalive);
-    });
   }
 }
 
