@@ -7,6 +7,7 @@ export default defineConfig({
     alias: {
       "rpcgen/runtime": fileURLToPath(new URL("./src/runtime/index.ts", import.meta.url)),
       "rpcgen/discovery": fileURLToPath(new URL("./src/discovery/index.ts", import.meta.url)),
+      "rpcgen/otel": fileURLToPath(new URL("./src/runtime/otel/index.ts", import.meta.url)),
     },
   },
   test: {
