@@ -10,11 +10,19 @@ export const VARIANTS = {
   connect: { label: "connect-node", load: () => import("./connect.js") },
   // Not run by default: the glue a second time, to show the noise floor (`--variants glue,glue-again`).
   "glue-again": { label: "glue again (A/A)", load: () => import("./glue.js") },
+  // The OpenTelemetry overhead (`npm run bench:otel`), each against rpcgen without interceptors.
+  "rpcgen-again": { label: "rpcgen again (A/A)", load: () => import("./rpcgen.js") },
+  "otel-api": { label: "rpcgen/otel, API only (no-op)", load: () => import("./otel-api.js") },
+  "otel-sdk": { label: "rpcgen/otel, SDK, no-op export", load: () => import("./otel-sdk.js") },
 } as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
 
 export type VariantName = keyof typeof VARIANTS;
+/** The variants that run only when `--variants` names them. */
+const OPT_IN: readonly string[] = ["glue-again", "rpcgen-again", "otel-api", "otel-sdk"];
 /** The variants run unless `--variants` says otherwise: the six the issue lists. */
-export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => v !== "glue-again");
+export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => !OPT_IN.includes(v));
+/** The OpenTelemetry variants and their A/A, paired with `rpcgen` by `overheadTable`. */
+export const OVERHEAD_VARIANTS: readonly VariantName[] = ["rpcgen-again", "otel-api", "otel-sdk"];
 export const BASELINE: VariantName = "glue";
 
 export function isVariantName(name: string): name is VariantName {
