@@ -147,3 +147,40 @@ test("the README's main-job command scaffolds, installs, serves and calls a gree
   expect(demo.stdout).toMatch(/Hello, world! \(served by 127\.0\.0\.1:\d+\)\n$/);
   expect(demo.status).toBe(0);
 }, 180_000);
+
+test("OTEL_TRACES_EXPORTER=console: client and server print their spans of one trace", async () => {
+  const otel = { OTEL_TRACES_EXPORTER: "console" };
+  const server = startServer(otel);
+  try {
+    const address = await server.address();
+    const client = run("npm", ["run", "--silent", "client", "--", "--name", "otel"], {
+      ...otel,
+      GREETER_ADDRS: address,
+    });
+    expect(client.stdout).toContain(`Hello, otel! (served by ${address})`);
+    expect(client.status).toBe(0);
+    // ConsoleSpanExporter prints each span as an object: its trace id, then its name.
+    const span = /traceId: '([0-9a-f]{32})',[\s\S]*?name: 'greeter\.v1\.Greeter\/SayHello'/;
+    const traceId = client.stdout.match(span)?.[1];
+    expect(traceId, client.stdout).toBeDefined();
+    expect(client.stdout).toMatch(/'rpc\.system': 'grpc'/);
+    // Metrics are on too: the console exporter prints the duration histogram at shutdown.
+    expect(client.stdout).toContain("rpc.client.duration");
+    const serverSpan = await server.waitFor(span);
+    expect(serverSpan[1]).toBe(traceId);
+  } finally {
+    expect(await server.stop()).toBe(0);
+  }
+});
+
+test("with no OTEL_ variable set, no span is printed", async () => {
+  const server = startServer({});
+  try {
+    const address = await server.address();
+    const client = run("npm", ["run", "--silent", "client"], { GREETER_ADDRS: address });
+    expect(client.status).toBe(0);
+    expect(client.stdout + server.output).not.toContain("traceId");
+  } finally {
+    expect(await server.stop()).toBe(0);
+  }
+});

@@ -4,6 +4,7 @@ import { DurationHistogram } from "./instruments.js";
 import { metadataSetter } from "./metadata-carrier.js";
 import { type ClientTelemetryOptions, SCOPE_NAME } from "./options.js";
 import { messageEvent, methodInfo, splitHostPort, targetAttributes } from "./rpc-attributes.js";
+import { telemetryOff } from "./telemetry-off.js";
 
 /**
  * A client interceptor that traces every call (a CLIENT span named `package.Service/Method`,
@@ -24,6 +25,9 @@ export function traceClientCalls(options: ClientTelemetryOptions = {}): grpc.Int
   const server = options.target === undefined ? undefined : targetAttributes(options.target);
 
   return (callOptions, nextCall) => {
+    // grpc-js takes any InterceptingCallInterface from an interceptor; its type says InterceptingCall.
+    if (telemetryOff(options.tracerProvider, duration, propagator))
+      return nextCall(callOptions) as grpc.InterceptingCall;
     const definition = callOptions.method_definition;
     const info = methodInfo(definition.path, definition.requestStream || definition.responseStream);
     const events = messageEvents && info.streaming;

@@ -1,4 +1,4 @@
-import { type Histogram, type MeterProvider, metrics } from "@opentelemetry/api";
+import { createNoopMeter, type Histogram, type MeterProvider, metrics } from "@opentelemetry/api";
 import { SCOPE_NAME } from "./options.js";
 
 // The boundaries the RPC semantic conventions recommend for durations in milliseconds.
@@ -16,6 +16,7 @@ export class DurationHistogram {
   readonly #fixed: MeterProvider | undefined;
   #provider: MeterProvider | undefined;
   #histogram: Histogram | undefined;
+  #noop = true;
 
   constructor(name: string, description: string, provider: MeterProvider | undefined) {
     this.#name = name;
@@ -28,12 +29,20 @@ export class DurationHistogram {
     const provider = this.#fixed ?? metrics.getMeterProvider();
     if (provider !== this.#provider || this.#histogram === undefined) {
       this.#provider = provider;
-      this.#histogram = provider.getMeter(SCOPE_NAME).createHistogram(this.#name, {
+      const meter = provider.getMeter(SCOPE_NAME);
+      this.#noop = meter === createNoopMeter();
+      this.#histogram = meter.createHistogram(this.#name, {
         description: this.#description,
         unit: "ms",
         advice: { explicitBucketBoundaries: DURATION_BUCKETS_MS },
       });
     }
     return this.#histogram;
+  }
+
+  /** True when the provider is the API's no-op one (no SDK registered). */
+  isNoop(): boolean {
+    this.get();
+    return this.#noop;
   }
 }

@@ -15,6 +15,7 @@ import { DurationHistogram } from "./instruments.js";
 import { metadataGetter } from "./metadata-carrier.js";
 import { SCOPE_NAME, type TelemetryOptions } from "./options.js";
 import { isServerError, messageEvent, methodInfo } from "./rpc-attributes.js";
+import { telemetryOff } from "./telemetry-off.js";
 
 const CANCELLED = grpc.status.CANCELLED;
 const DEADLINE_EXCEEDED = grpc.status.DEADLINE_EXCEEDED;
@@ -39,6 +40,8 @@ export function traceServerCalls(options: TelemetryOptions = {}): grpc.ServerInt
   const messageEvents = options.messageEvents === true;
 
   return (descriptor, call) => {
+    // grpc-js takes any ServerInterceptingCallInterface from an interceptor; its type says ServerInterceptingCall.
+    if (telemetryOff(options.tracerProvider, duration, propagator)) return call as grpc.ServerInterceptingCall;
     const info = methodInfo(descriptor.path, descriptor.requestStream || descriptor.responseStream);
     const events = messageEvents && info.streaming;
     const started = performance.now();
