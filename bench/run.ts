@@ -22,6 +22,7 @@ import {
   type MemoryResult,
   median,
   memoryTable,
+  overheadTable,
   pairedTable,
   type Sample,
   type SlowReaderResult,
@@ -29,7 +30,7 @@ import {
   throughputTable,
 } from "./lib/report.js";
 import { isScenarioName, type Measure, SCENARIO_NAMES, type ScenarioName } from "./lib/scenarios.js";
-import { BASELINE, isVariantName, VARIANT_NAMES, type VariantName } from "./variants/index.js";
+import { BASELINE, isVariantName, OVERHEAD_VARIANTS, VARIANT_NAMES, type VariantName } from "./variants/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runtimeRoot = (sub: string) => join(root, "packages/runtime", sub);
@@ -422,6 +423,13 @@ if (samples.length > 0) {
       "Paired: each trial's ratio to the glue measured beside it; CPU per op is client + server, glue ÷ variant (above 1 is cheaper):",
       "",
       pairedTable(samples, args.variants, args.scenarios),
+      "",
+    );
+  if (args.variants.includes("rpcgen") && OVERHEAD_VARIANTS.some((v) => args.variants.includes(v)) && runs * trials > 1)
+    out.push(
+      "OpenTelemetry overhead: each trial's ratio to rpcgen without interceptors measured beside it (CPU: rpcgen ÷ variant):",
+      "",
+      overheadTable(samples, args.variants, args.scenarios),
       "",
     );
 }

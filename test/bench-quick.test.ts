@@ -23,3 +23,21 @@ it("bench --smoke: every variant runs every scenario and the memory scenarios wi
   }
   expect(stdout).toContain("idle server streams");
 }, 90_000);
+
+it("bench --smoke: the OpenTelemetry overhead variants run without an error", async () => {
+  const args = ["--import", "tsx", "bench/run.ts", "--smoke", "--no-memory"];
+  args.push("--variants", "rpcgen,rpcgen-again,otel-api,otel-sdk", "--scenarios", "unary-c16,server-stream-100b");
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, timeout: 60_000 }).catch(
+    (err: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`bench --smoke (otel) failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+    },
+  );
+  expect(stdout).not.toContain("Errors:");
+  for (const variant of [
+    "rpcgen again (A/A)",
+    "@rpcgen/runtime/otel, API only (no-op)",
+    "@rpcgen/runtime/otel, SDK, no-op export",
+  ]) {
+    expect(stdout).toContain(`| ${variant} `);
+  }
+}, 90_000);

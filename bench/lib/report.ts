@@ -1,4 +1,4 @@
-import { BASELINE, VARIANTS, type VariantName } from "../variants/index.js";
+import { BASELINE, OVERHEAD_VARIANTS, VARIANTS, type VariantName } from "../variants/index.js";
 import { SCENARIOS, type ScenarioName } from "./scenarios.js";
 
 /** One measured (run, trial, variant, scenario). */
@@ -131,13 +131,18 @@ function targets(get: (v: VariantName) => number, variants: VariantName[]): stri
   return misses.length === 0 ? "met" : `missed: ${misses.join(", ")}`;
 }
 
-/** Per trial, `variant` ÷ the glue measured beside it: throughput and total CPU per op (glue ÷ variant). */
-function pairedRatios(samples: Sample[], scenario: ScenarioName, variant: VariantName) {
+/** Per trial, `variant` ÷ `baseline` measured beside it: throughput and total CPU per op (baseline ÷ variant). */
+function pairedRatios(
+  samples: Sample[],
+  scenario: ScenarioName,
+  variant: VariantName,
+  baseline: VariantName = BASELINE,
+) {
   const throughput: number[] = [];
   const cpu: number[] = [];
   const byTrial = (v: VariantName) =>
     new Map(samples.filter((s) => s.scenario === scenario && s.variant === v).map((s) => [`${s.run}/${s.trial}`, s]));
-  const base = byTrial(BASELINE);
+  const base = byTrial(baseline);
   for (const [key, s] of byTrial(variant)) {
     const b = base.get(key);
     if (b === undefined) continue;
@@ -164,6 +169,28 @@ export function pairedTable(samples: Sample[], variants: VariantName[], scenario
     SCENARIOS[scenario].title,
     ...compared.flatMap((v) => {
       const r = pairedRatios(samples, scenario, v);
+      return [cell(r.throughput), cell(r.cpu)];
+    }),
+  ]);
+  return table(header, rows);
+}
+
+/**
+ * What @rpcgen/runtime/otel costs: each OpenTelemetry variant ÷ rpcgen without interceptors, per trial,
+ * beside rpcgen measured again (A/A); as 1 − throughput ratio, the overhead the targets speak of.
+ */
+export function overheadTable(samples: Sample[], variants: VariantName[], scenarios: ScenarioName[]): string {
+  const compared = OVERHEAD_VARIANTS.filter((v) => variants.includes(v));
+  const cell = (values: number[]) =>
+    `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
+  const header = [
+    "per-trial ratio to rpcgen, median (quartiles)",
+    ...compared.flatMap((v) => [`${VARIANTS[v].label}: throughput`, `${VARIANTS[v].label}: CPU per op`]),
+  ];
+  const rows = scenarios.map((scenario) => [
+    SCENARIOS[scenario].title,
+    ...compared.flatMap((v) => {
+      const r = pairedRatios(samples, scenario, v, "rpcgen");
       return [cell(r.throughput), cell(r.cpu)];
     }),
   ]);

@@ -2,8 +2,11 @@ import * as grpc from "@grpc/grpc-js";
 import type { BenchServer } from "./types.js";
 
 /** A grpc-js server on 127.0.0.1, port 0, with what `register` mounts on it. */
-export async function startGrpcServer(register: (server: grpc.Server) => void): Promise<BenchServer> {
-  const server = new grpc.Server();
+export async function startGrpcServer(
+  register: (server: grpc.Server) => void,
+  options?: grpc.ServerOptions,
+): Promise<BenchServer> {
+  const server = new grpc.Server(options);
   register(server);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, bound) =>

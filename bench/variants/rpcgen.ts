@@ -88,11 +88,28 @@ class Client implements BenchClient {
   }
 }
 
-export const variant: Variant = {
-  startServer: () => startGrpcServer((server) => registerBenchServiceServer(server, new BenchServiceImpl())),
-  async connect(port) {
-    const client = new BenchServiceClient(address(port), grpc.credentials.createInsecure());
-    await ready(client.$client);
-    return new Client(client);
-  },
-};
+/** Interceptors to add on both sides (the OpenTelemetry variants); none for rpcgen itself. */
+export interface Interceptors {
+  server(): grpc.ServerInterceptor[];
+  client(target: string): grpc.Interceptor[];
+}
+
+/** The rpcgen variant, with `interceptors` installed on its server and client. */
+export function rpcgenVariant(interceptors?: Interceptors): Variant {
+  return {
+    startServer: () =>
+      startGrpcServer(
+        (server) => registerBenchServiceServer(server, new BenchServiceImpl()),
+        interceptors && { interceptors: interceptors.server() },
+      ),
+    async connect(port) {
+      const target = address(port);
+      const options = interceptors && { interceptors: interceptors.client(target) };
+      const client = new BenchServiceClient(target, grpc.credentials.createInsecure(), options);
+      await ready(client.$client);
+      return new Client(client);
+    },
+  };
+}
+
+export const variant: Variant = rpcgenVariant();

@@ -12,6 +12,8 @@ import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
 import { Program, packAll, runIn, scaffoldProject } from "../helpers/project.js";
 
 const temp = tempDirs();
+/** What the greeter's README installs to trace (pinned as the repo's tests pin them). */
+const OTEL_SDK = ["@opentelemetry/api@1.10.0", "@opentelemetry/sdk-node@0.301.0"];
 let project = "";
 const run = (command: string, args: string[], env: NodeJS.ProcessEnv = {}) => runIn(project, command, args, env);
 const startServer = (env: NodeJS.ProcessEnv) => new Program(project, "src/server.ts", { PORT: "0", ...env });
@@ -158,3 +160,60 @@ test("the README's main-job command scaffolds, installs, serves and calls a gree
   expect(demo.stdout).toMatch(/Hello, world! \(served by 127\.0\.0\.1:\d+\)\n$/);
   expect(demo.status).toBe(0);
 }, 180_000);
+
+test("OTEL_TRACES_EXPORTER=console without the SDK installed: one warning line, no tracing", async () => {
+  const client = run("npm", ["run", "--silent", "client"], {
+    OTEL_TRACES_EXPORTER: "console",
+    GREETER_ADDRS: "127.0.0.1:1",
+  });
+  expect(client.stderr).toContain(
+    "warning: OTEL_ variables are set but @opentelemetry/sdk-node is not installed (npm install @opentelemetry/api @opentelemetry/sdk-node); not tracing\n",
+  );
+  expect(client.stdout).not.toContain("traceId");
+});
+
+test("OTEL_TRACES_EXPORTER=console, SDK installed as the README says: client and server print spans of one trace", async () => {
+  const install = run("npm", [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    "--prefer-offline",
+    "--loglevel=error",
+    ...OTEL_SDK,
+  ]);
+  expect(install.status, install.stderr).toBe(0);
+  const otel = { OTEL_TRACES_EXPORTER: "console" };
+  const server = startServer(otel);
+  try {
+    const address = await server.address();
+    const client = run("npm", ["run", "--silent", "client", "--", "--name", "otel"], {
+      ...otel,
+      GREETER_ADDRS: address,
+    });
+    expect(client.stdout).toContain(`Hello, otel! (served by ${address})`);
+    expect(client.status).toBe(0);
+    // ConsoleSpanExporter prints each span as an object: its trace id, then its name.
+    const span = /traceId: '([0-9a-f]{32})',[\s\S]*?name: 'greeter\.v1\.Greeter\/SayHello'/;
+    const traceId = client.stdout.match(span)?.[1];
+    expect(traceId, client.stdout).toBeDefined();
+    expect(client.stdout).toMatch(/'rpc\.system': 'grpc'/);
+    // Metrics are on too: the console exporter prints the duration histogram at shutdown.
+    expect(client.stdout).toContain("rpc.client.duration");
+    const serverSpan = await server.waitFor(span);
+    expect(serverSpan[1]).toBe(traceId);
+  } finally {
+    expect(await server.stop()).toBe(0);
+  }
+});
+
+test("with no OTEL_ variable set, no span is printed (the SDK installed)", async () => {
+  const server = startServer({});
+  try {
+    const address = await server.address();
+    const client = run("npm", ["run", "--silent", "client"], { GREETER_ADDRS: address });
+    expect(client.status).toBe(0);
+    expect(client.stdout + server.output).not.toContain("traceId");
+  } finally {
+    expect(await server.stop()).toBe(0);
+  }
+});

@@ -10,6 +10,7 @@ import { serviceTarget } from "@rpcgen/runtime/discovery";
 import { loadConfig } from "./config.js";
 import { ChatServiceClient, ChatServiceServiceName } from "./gen/chat/v1/chat_rpc.js";
 import { formatMessage, parseLine } from "./lines.js";
+import { startTelemetry } from "./telemetry.js";
 
 const { values } = parseArgs({ options: { name: { type: "string" } } });
 const name = values.name ?? "";
@@ -21,7 +22,11 @@ if (name === "") {
 const config = loadConfig();
 // etcd:///chat.v1.ChatService when ETCD_ENDPOINTS is set, else the static addresses.
 const { target, options } = serviceTarget(ChatServiceServiceName, { addresses: config.addresses });
-const client = new ChatServiceClient(target, grpc.credentials.createInsecure(), options);
+const telemetry = await startTelemetry("chat-client", target);
+const client = new ChatServiceClient(target, grpc.credentials.createInsecure(), {
+  ...options,
+  interceptors: telemetry.clientInterceptors,
+});
 const call = client.chat();
 
 const interactive = process.stdin.isTTY === true;
@@ -78,4 +83,5 @@ try {
 }
 lines.close();
 client.$close();
+await telemetry.shutdown();
 process.exit(exitCode);

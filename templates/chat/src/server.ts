@@ -7,6 +7,7 @@ import { openBroker } from "./broker.js";
 import { ChatRoom } from "./chat-room.js";
 import { loadConfig } from "./config.js";
 import { ChatServiceServiceName, registerChatServiceServer } from "./gen/chat/v1/chat_rpc.js";
+import { startTelemetry } from "./telemetry.js";
 
 const config = loadConfig();
 const opened = await openBroker(config, {
@@ -23,7 +24,8 @@ const opened = await openBroker(config, {
 if (opened.warning) console.warn(opened.warning);
 const { broker } = opened;
 
-const server = new grpc.Server();
+const telemetry = await startTelemetry("chat");
+const server = new grpc.Server({ interceptors: telemetry.serverInterceptors });
 const room = new ChatRoom(broker, `pid ${process.pid}`, { log: (line) => console.log(`chat: ${line}`) });
 registerChatServiceServer(server, room);
 
@@ -73,6 +75,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     server.tryShutdown(async () => {
       clearTimeout(force);
       await broker.close();
+      await telemetry.shutdown();
       process.exit(0);
     });
     room.shutdown();

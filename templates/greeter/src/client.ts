@@ -6,6 +6,7 @@ import { RpcError } from "@rpcgen/runtime";
 import { serviceTarget } from "@rpcgen/runtime/discovery";
 import { loadConfig } from "./config.js";
 import { GreeterClient, GreeterServiceName } from "./gen/greeter/v1/greeter_rpc.js";
+import { startTelemetry } from "./telemetry.js";
 
 const { values } = parseArgs({
   options: { name: { type: "string", default: "world" }, count: { type: "string", default: "1" } },
@@ -16,7 +17,11 @@ const config = loadConfig();
 // etcd:///greeter.v1.Greeter when ETCD_ENDPOINTS is set, else the static addresses.
 const { target, options } = serviceTarget(GreeterServiceName, { addresses: config.addresses });
 console.log(`calling ${GreeterServiceName} at ${target}`);
-const client = new GreeterClient(target, grpc.credentials.createInsecure(), options);
+const telemetry = await startTelemetry("greeter-client", target);
+const client = new GreeterClient(target, grpc.credentials.createInsecure(), {
+  ...options,
+  interceptors: telemetry.clientInterceptors,
+});
 try {
   for (let i = 0; i < count; i++) {
     let servedBy = "";
@@ -31,4 +36,5 @@ try {
   process.exitCode = 1;
 } finally {
   client.$close();
+  await telemetry.shutdown();
 }

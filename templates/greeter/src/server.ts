@@ -5,9 +5,11 @@ import { type Registration, registerInstance } from "@rpcgen/runtime/discovery";
 import { loadConfig } from "./config.js";
 import { GreeterServiceName, registerGreeterServer } from "./gen/greeter/v1/greeter_rpc.js";
 import { GreeterService } from "./greeter.js";
+import { startTelemetry } from "./telemetry.js";
 
 const config = loadConfig();
-const server = new grpc.Server();
+const telemetry = await startTelemetry("greeter");
+const server = new grpc.Server({ interceptors: telemetry.serverInterceptors });
 const greeter = new GreeterService(`pid ${process.pid}`);
 registerGreeterServer(server, greeter);
 
@@ -33,8 +35,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     console.log(`${signal}: shutting down`);
     await registration?.close();
     const force = setTimeout(() => server.forceShutdown(), 10_000).unref();
-    server.tryShutdown(() => {
+    server.tryShutdown(async () => {
       clearTimeout(force);
+      await telemetry.shutdown();
       process.exit(0);
     });
   });

@@ -7,6 +7,7 @@ import { RpcError } from "@rpcgen/runtime";
 import { serviceTarget } from "@rpcgen/runtime/discovery";
 import { loadConfig } from "./config.js";
 import { PubSubClient, PubSubServiceName } from "./gen/pubsub/v1/pubsub_rpc.js";
+import { startTelemetry } from "./telemetry.js";
 
 const { values } = parseArgs({
   options: { topic: { type: "string", default: "demo" }, count: { type: "string", default: "3" } },
@@ -18,7 +19,11 @@ const config = loadConfig();
 // etcd:///pubsub.v1.PubSub when ETCD_ENDPOINTS is set, else the static addresses.
 const { target, options } = serviceTarget(PubSubServiceName, { addresses: config.addresses });
 console.log(`calling ${PubSubServiceName} at ${target}`);
-const client = new PubSubClient(target, grpc.credentials.createInsecure(), options);
+const telemetry = await startTelemetry("pubsub-client", target);
+const client = new PubSubClient(target, grpc.credentials.createInsecure(), {
+  ...options,
+  interceptors: telemetry.clientInterceptors,
+});
 const subscription = client.subscribe({ topic }, { timeoutMs: 10_000 });
 try {
   // The server sends its headers once the subscription is active; none means the call failed.
@@ -38,4 +43,5 @@ try {
   process.exitCode = 1;
 } finally {
   client.$close();
+  await telemetry.shutdown();
 }

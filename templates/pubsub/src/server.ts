@@ -7,6 +7,7 @@ import { openBroker } from "./broker.js";
 import { loadConfig } from "./config.js";
 import { PubSubServiceName, registerPubSubServer } from "./gen/pubsub/v1/pubsub_rpc.js";
 import { PubSubService } from "./pubsub.js";
+import { startTelemetry } from "./telemetry.js";
 
 const config = loadConfig();
 const opened = await openBroker(config, {
@@ -23,7 +24,8 @@ const opened = await openBroker(config, {
 if (opened.warning) console.warn(opened.warning);
 const { broker } = opened;
 
-const server = new grpc.Server();
+const telemetry = await startTelemetry("pubsub");
+const server = new grpc.Server({ interceptors: telemetry.serverInterceptors });
 const pubsub = new PubSubService(broker, `pid ${process.pid}`);
 registerPubSubServer(server, pubsub);
 
@@ -73,6 +75,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     server.tryShutdown(async () => {
       clearTimeout(force);
       await broker.close();
+      await telemetry.shutdown();
       process.exit(0);
     });
     pubsub.shutdown();

@@ -1,0 +1,81 @@
+import type { Attributes } from "@opentelemetry/api";
+
+/** What the semantic conventions for RPC derive from a full method name, computed once per method. */
+export interface MethodInfo {
+  /** `package.Service/Method`: the span name. */
+  readonly spanName: string;
+  /** `rpc.system`, `rpc.service`, `rpc.method`. */
+  readonly attributes: Readonly<Attributes>;
+  /** Message events are for streams only: the conventions say none on unary calls. */
+  readonly streaming: boolean;
+}
+
+const methods = new Map<string, MethodInfo>();
+
+/** The span name and attributes for `/package.Service/Method`, cached: every call of a method shares them. */
+export function methodInfo(path: string, streaming: boolean): MethodInfo {
+  let info = methods.get(path);
+  if (info === undefined) {
+    const name = path.startsWith("/") ? path.slice(1) : path;
+    const slash = name.lastIndexOf("/");
+    const service = slash < 0 ? "" : name.slice(0, slash);
+    const method = slash < 0 ? name : name.slice(slash + 1);
+    info = {
+      spanName: name,
+      attributes: { "rpc.system": "grpc", "rpc.service": service, "rpc.method": method },
+      streaming,
+    };
+    methods.set(path, info);
+  }
+  return info;
+}
+
+/**
+ * The codes a server reports as a span error: the ones that say the server failed, not the
+ * caller (semantic conventions for gRPC). A client treats every code but OK as an error.
+ */
+const SERVER_ERRORS = new Set([2, 4, 12, 13, 14, 15]); // UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS
+
+/** True when `code` ends a server span with an error status. */
+export function isServerError(code: number): boolean {
+  return SERVER_ERRORS.has(code);
+}
+
+/** `host:port`, `[v6]:port` or a bare host, as `server.address` and `server.port`. */
+export function splitHostPort(hostPort: string): { address: string; port?: number } {
+  let address = hostPort;
+  let port = "";
+  if (hostPort.startsWith("[")) {
+    const close = hostPort.indexOf("]");
+    address = hostPort.slice(1, close);
+    if (hostPort[close + 1] === ":") port = hostPort.slice(close + 2);
+  } else if (hostPort.indexOf(":") === hostPort.lastIndexOf(":") && hostPort.includes(":")) {
+    address = hostPort.slice(0, hostPort.indexOf(":"));
+    port = hostPort.slice(hostPort.indexOf(":") + 1);
+  }
+  const n = Number(port);
+  return port !== "" && Number.isInteger(n) ? { address, port: n } : { address };
+}
+
+/**
+ * `server.address`/`server.port` for a client target as grpc-js takes it: `host:port`,
+ * `dns:///host:port`, `ipv4:a:p,b:q` (the first), `unix:/path`, `etcd:///name`.
+ */
+export function targetAttributes(target: string): Attributes {
+  let rest = target;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(target);
+  if (scheme !== null && !/^\d+$/.test(target.slice(scheme[0].length).split("/")[0] ?? "")) {
+    const name = scheme[1]!.toLowerCase();
+    rest = target.slice(scheme[0].length);
+    if (name === "unix" || name === "unix-abstract") return { "server.address": rest.replace(/^\/\//, "") };
+    if (rest.startsWith("//")) rest = rest.slice(rest.indexOf("/", 2) + 1);
+    rest = rest.split(",")[0] ?? rest;
+  }
+  const { address, port } = splitHostPort(rest);
+  return port === undefined ? { "server.address": address } : { "server.address": address, "server.port": port };
+}
+
+/** The attributes of an `rpc.message` event. */
+export function messageEvent(type: "SENT" | "RECEIVED", id: number): Attributes {
+  return { "rpc.message.type": type, "rpc.message.id": id };
+}
