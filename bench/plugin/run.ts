@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { toBinary } from "@bufbuild/protobuf";
 import { CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
-import { buildRequest, countRpcs, inputSets, protoRoot } from "./inputs.js";
+import { buildRequest, countRpcs, inputSets, protoRoot } from "../../test/fixtures/plugin-speed/inputs.js";
 import { type Subprocess, type Timing, timeInProcess, timeSubprocess } from "./measure.js";
 
 const root = join(import.meta.dirname, "../..");

@@ -1,7 +1,7 @@
 // rpcgen: the code protoc-gen-ts-rpc generated (bench/gen/rpcgen), used as its README shows.
 import * as grpc from "@grpc/grpc-js";
 import type { RequestStream, ServerStream, ServerStreamCall } from "@rpcgen/runtime";
-import type { BenchRequest, BenchResponseSchema } from "../gen/rpcgen/bench_pb.js";
+import type { BenchRequest, BenchRequestSchema, BenchResponseSchema } from "../gen/rpcgen/bench_pb.js";
 import { BenchServiceClient, type BenchServiceServer, registerBenchServiceServer } from "../gen/rpcgen/bench_rpc.js";
 import { payloadOf, SMALL } from "../lib/payload.js";
 import { address, ready, startGrpcServer } from "./grpc-common.js";
@@ -17,13 +17,13 @@ class BenchServiceImpl implements BenchServiceServer {
     for (let i = 0; i < request.responseCount; i++) await stream.send({ payload });
   }
 
-  async clientStream(requests: RequestStream<BenchRequest>) {
+  async clientStream(requests: RequestStream<typeof BenchRequestSchema>) {
     let count = 0;
     for await (const _ of requests) count++;
     return { count };
   }
 
-  async pingPong(requests: RequestStream<BenchRequest>, stream: ServerStream<typeof BenchResponseSchema>) {
+  async pingPong(requests: RequestStream<typeof BenchRequestSchema>, stream: ServerStream<typeof BenchResponseSchema>) {
     for await (const request of requests) await stream.send({ payload: request.payload });
   }
 
@@ -36,7 +36,7 @@ class BenchServiceImpl implements BenchServiceServer {
 
 class Client implements BenchClient {
   readonly #client: BenchServiceClient;
-  #idle: ServerStreamCall<unknown>[] = [];
+  #idle: ServerStreamCall<typeof BenchResponseSchema>[] = [];
 
   constructor(client: BenchServiceClient) {
     this.#client = client;

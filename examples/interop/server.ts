@@ -22,8 +22,9 @@ import {
   PayloadType,
   type ResponseParameters,
   type SimpleRequest,
-  type StreamingInputCallRequest,
+  type StreamingInputCallRequestSchema,
   type StreamingOutputCallRequest,
+  type StreamingOutputCallRequestSchema,
   type StreamingOutputCallResponseSchema,
 } from "./gen/grpc/testing/messages_pb.js";
 import { registerTestServiceServer, UnimplementedTestServiceServer } from "./gen/grpc/testing/test_rpc.js";
@@ -78,14 +79,14 @@ class TestService extends UnimplementedTestServiceServer {
     failIfAsked(request.responseStatus);
   }
 
-  override async streamingInputCall(requests: RequestStream<StreamingInputCallRequest>) {
+  override async streamingInputCall(requests: RequestStream<typeof StreamingInputCallRequestSchema>) {
     let aggregatedPayloadSize = 0;
     for await (const r of requests) aggregatedPayloadSize += r.payload?.body.length ?? 0;
     return { aggregatedPayloadSize };
   }
 
   override async *fullDuplexCall(
-    requests: RequestStream<StreamingOutputCallRequest>,
+    requests: RequestStream<typeof StreamingOutputCallRequestSchema>,
     stream: ServerStream<typeof StreamingOutputCallResponseSchema>,
   ) {
     echoMetadata(stream);
@@ -96,7 +97,7 @@ class TestService extends UnimplementedTestServiceServer {
   }
 
   override async *halfDuplexCall(
-    requests: RequestStream<StreamingOutputCallRequest>,
+    requests: RequestStream<typeof StreamingOutputCallRequestSchema>,
     stream: ServerStream<typeof StreamingOutputCallResponseSchema>,
   ) {
     const all: StreamingOutputCallRequest[] = [];

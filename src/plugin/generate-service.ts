@@ -132,6 +132,7 @@ function generateClient(f: RpcFile, service: DescService): void {
     const key = methodKey(method);
     const def = [n.definition, ".", key];
     const input = schemaType(f, method, "input");
+    const outputSchema = schemaType(f, method, "output");
     const output = f.importShape(method.output);
     const init = [f.import("MessageInitShape", "@bufbuild/protobuf", true), "<", input, ">"];
     const doc = f.jsDoc(method, "  ");
@@ -144,7 +145,19 @@ function generateClient(f: RpcFile, service: DescService): void {
       case "server_streaming": {
         const call = f.import("ServerStreamCall", RUNTIME, true);
         f.print(doc);
-        f.print(`  `, key, `(request: `, ...init, `, options?: `, callOptions, `): `, call, `<`, output, `> {`);
+        f.print(
+          `  `,
+          key,
+          `(request: `,
+          ...init,
+          `, options?: `,
+          callOptions,
+          `): `,
+          call,
+          `<`,
+          ...outputSchema,
+          `> {`,
+        );
         f.print(`    return this.$serverStream(`, ...def, `, request, options);`);
         break;
       }
@@ -165,11 +178,11 @@ function generateClient(f: RpcFile, service: DescService): void {
           output,
           `>;`,
         );
-        f.print(`  `, key, `(options?: `, callOptions, `): `, call, `<`, input, `, `, output, `>;`);
+        f.print(`  `, key, `(options?: `, callOptions, `): `, call, `<`, input, `, `, ...outputSchema, `>;`);
         f.print(`  `, key, `(`);
         f.print(`    requestsOrOptions?: `, streamInput, `<`, input, `> | `, callOptions, `,`);
         f.print(`    options?: `, callOptions, `,`);
-        f.print(`  ): Promise<`, output, `> | `, call, `<`, input, `, `, output, `> {`);
+        f.print(`  ): Promise<`, output, `> | `, call, `<`, input, `, `, ...outputSchema, `> {`);
         f.print(`    return this.$clientStream(`, ...def, `, requestsOrOptions, options);`);
         break;
       }
@@ -180,7 +193,7 @@ function generateClient(f: RpcFile, service: DescService): void {
         f.print(`  `, key, `(`);
         f.print(`    requestsOrOptions?: `, streamInput, `<`, input, `> | `, callOptions, `,`);
         f.print(`    options?: `, callOptions, `,`);
-        f.print(`  ): `, call, `<`, input, `, `, output, `> {`);
+        f.print(`  ): `, call, `<`, input, `, `, ...outputSchema, `> {`);
         f.print(`    return this.$bidiStream(`, ...def, `, requestsOrOptions, options);`);
         break;
       }
@@ -218,11 +231,12 @@ function schemaType(f: RpcFile, method: DescMethod, which: "input" | "output"): 
 
 function serverParams(f: RpcFile, method: DescMethod, prefix: string) {
   const output = schemaType(f, method, "output");
+  const inputSchema = schemaType(f, method, "input");
   const input = f.importShape(method.input);
   const streamsIn = method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming";
   const streamsOut = method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming";
   const first = streamsIn
-    ? [`${prefix}requests: `, f.import("RequestStream", RUNTIME, true), "<", input, ">"]
+    ? [`${prefix}requests: `, f.import("RequestStream", RUNTIME, true), "<", ...inputSchema, ">"]
     : [`${prefix}request: `, input];
   const second = streamsOut
     ? [`, ${prefix}stream: `, f.import("ServerStream", RUNTIME, true), "<", ...output, ">"]

@@ -6,10 +6,10 @@ import { EtcdConnection } from "../../packages/runtime/src/discovery/etcd/connec
 import { InstanceWatch } from "../../packages/runtime/src/discovery/instance-watch.js";
 import { type EtcdServer, etcdBinary, startEtcd } from "../helpers/etcd.js";
 import { EtcdAdmin } from "../helpers/etcd-admin.js";
+import { startTcpProxy } from "../helpers/tcp-proxy.js";
 import { GreeterClient } from "./fixtures/greeter.js";
 import { type Instance, startInstance } from "./fixtures/instances.js";
 import { startLoad } from "./fixtures/load.js";
-import { startTcpProxy } from "./fixtures/tcp-proxy.js";
 import { measure, waitFor } from "./fixtures/wait.js";
 
 const TTL = 2;

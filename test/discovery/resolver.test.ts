@@ -8,8 +8,8 @@ import { EtcdResolver } from "../../packages/runtime/src/discovery/etcd-resolver
 import { type EtcdServer, etcdBinary, startEtcd } from "../helpers/etcd.js";
 import { EtcdAdmin } from "../helpers/etcd-admin.js";
 import { freePort } from "../helpers/service-process.js";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 import { callMany, type Greeter, GreeterClient, startGreeter } from "./fixtures/greeter.js";
-import { startTcpProxy, type TcpProxy } from "./fixtures/tcp-proxy.js";
 import { waitFor } from "./fixtures/wait.js";
 
 const TTL = 2;

@@ -211,15 +211,14 @@ describe("the server's call context", () => {
   });
 
   it("aborts the signal and runs the generator's finally when the connection drops", async () => {
-    const [host, port] = server.address.split(":") as [string, string];
-    const proxy = await startTcpProxy({ host, port: Number(port) });
-    const c = new EchoServiceClient(proxy.address, grpc.credentials.createInsecure());
+    const proxy = await startTcpProxy(server.address);
+    const c = new EchoServiceClient(proxy.endpoint, grpc.credentials.createInsecure());
     try {
       const before = impl.finished.filter((m) => m === "serverStream").length;
       const abortedBefore = impl.aborted.length;
       const call = c.serverStream({ text: "hang" });
       expect((await call.recv())?.index).toBe(0);
-      proxy.cut();
+      await proxy.cut();
       const err = await rejection(call.recv());
       expect(err.code).toBe(Code.UNAVAILABLE);
       await expect.poll(() => impl.aborted.slice(abortedBefore)).toEqual(["ServerStream: CANCELLED"]);

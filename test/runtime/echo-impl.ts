@@ -12,7 +12,7 @@ import {
   RpcError,
   type ServerStream,
 } from "@rpcgen/runtime";
-import type { EchoRequest, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
+import type { EchoRequest, EchoRequestSchema, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
 import { UnimplementedEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 
 type Reply = MessageInitShape<typeof EchoResponseSchema>;
@@ -43,7 +43,7 @@ export class TestEcho extends UnimplementedEchoServiceServer {
     }
   }
 
-  override async clientStream(requests: RequestStream<EchoRequest>, ctx: CallContext): Promise<Reply> {
+  override async clientStream(requests: RequestStream<typeof EchoRequestSchema>, ctx: CallContext): Promise<Reply> {
     return this.#guard("clientStream", ctx, async () => {
       const texts: string[] = [];
       for await (const r of requests) {
@@ -54,7 +54,10 @@ export class TestEcho extends UnimplementedEchoServiceServer {
     });
   }
 
-  override async bidi(requests: RequestStream<EchoRequest>, stream: ServerStream<typeof EchoResponseSchema>) {
+  override async bidi(
+    requests: RequestStream<typeof EchoRequestSchema>,
+    stream: ServerStream<typeof EchoResponseSchema>,
+  ) {
     await this.#guard("bidi", stream, async () => {
       let i = 0;
       for (let r = await requests.recv(); r !== undefined; r = await requests.recv()) {

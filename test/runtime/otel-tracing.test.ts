@@ -8,7 +8,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { type CallContext, Code, type RequestStream, RpcError, type ServerStream } from "@rpcgen/runtime";
 import { traceClientCalls, traceServerCalls } from "@rpcgen/runtime/otel";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EchoRequest, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
+import type { EchoRequest, EchoRequestSchema, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
 import {
   EchoServiceClient,
   registerEchoServiceServer,
@@ -56,7 +56,7 @@ class TracedEcho extends UnimplementedEchoServiceServer {
     await act(request.text, stream.signal);
   }
 
-  override async clientStream(requests: RequestStream<EchoRequest>, ctx: CallContext) {
+  override async clientStream(requests: RequestStream<typeof EchoRequestSchema>, ctx: CallContext) {
     let last = "";
     for await (const r of requests) {
       last = r.text;
@@ -66,7 +66,10 @@ class TracedEcho extends UnimplementedEchoServiceServer {
     return { text: last };
   }
 
-  override async *bidi(requests: RequestStream<EchoRequest>, stream: ServerStream<typeof EchoResponseSchema>) {
+  override async *bidi(
+    requests: RequestStream<typeof EchoRequestSchema>,
+    stream: ServerStream<typeof EchoResponseSchema>,
+  ) {
     for await (const r of requests) {
       work("Bidi");
       yield { text: r.text };

@@ -89,14 +89,14 @@ export interface BenchServiceServer {
    *
    * @generated from rpc bench.v1.BenchService.ClientStream
    */
-  clientStream(requests: RequestStream<BenchRequest>, context: CallContext): UnaryResult<typeof BenchResponseSchema>;
+  clientStream(requests: RequestStream<typeof BenchRequestSchema>, context: CallContext): UnaryResult<typeof BenchResponseSchema>;
 
   /**
    * Answers every request with one response (ping-pong).
    *
    * @generated from rpc bench.v1.BenchService.PingPong
    */
-  pingPong(requests: RequestStream<BenchRequest>, stream: ServerStream<typeof BenchResponseSchema>): StreamResult<typeof BenchResponseSchema>;
+  pingPong(requests: RequestStream<typeof BenchRequestSchema>, stream: ServerStream<typeof BenchResponseSchema>): StreamResult<typeof BenchResponseSchema>;
 
   /**
    * Holds the stream open without sending anything until the client cancels.
@@ -119,11 +119,11 @@ export class UnimplementedBenchServiceServer implements BenchServiceServer {
     throw unimplemented(BenchServiceDefinition.serverStream);
   }
 
-  clientStream(_requests: RequestStream<BenchRequest>, _context: CallContext): UnaryResult<typeof BenchResponseSchema> {
+  clientStream(_requests: RequestStream<typeof BenchRequestSchema>, _context: CallContext): UnaryResult<typeof BenchResponseSchema> {
     throw unimplemented(BenchServiceDefinition.clientStream);
   }
 
-  pingPong(_requests: RequestStream<BenchRequest>, _stream: ServerStream<typeof BenchResponseSchema>): StreamResult<typeof BenchResponseSchema> {
+  pingPong(_requests: RequestStream<typeof BenchRequestSchema>, _stream: ServerStream<typeof BenchResponseSchema>): StreamResult<typeof BenchResponseSchema> {
     throw unimplemented(BenchServiceDefinition.pingPong);
   }
 
@@ -166,7 +166,7 @@ export class BenchServiceClient extends ServiceClient {
    *
    * @generated from rpc bench.v1.BenchService.ServerStream
    */
-  serverStream(request: MessageInitShape<typeof BenchRequestSchema>, options?: CallOptions): ServerStreamCall<BenchResponse> {
+  serverStream(request: MessageInitShape<typeof BenchRequestSchema>, options?: CallOptions): ServerStreamCall<typeof BenchResponseSchema> {
     return this.$serverStream(BenchServiceDefinition.serverStream, request, options);
   }
 
@@ -176,11 +176,11 @@ export class BenchServiceClient extends ServiceClient {
    * @generated from rpc bench.v1.BenchService.ClientStream
    */
   clientStream(requests: StreamInput<typeof BenchRequestSchema>, options?: CallOptions): Promise<BenchResponse>;
-  clientStream(options?: CallOptions): ClientStreamCall<typeof BenchRequestSchema, BenchResponse>;
+  clientStream(options?: CallOptions): ClientStreamCall<typeof BenchRequestSchema, typeof BenchResponseSchema>;
   clientStream(
     requestsOrOptions?: StreamInput<typeof BenchRequestSchema> | CallOptions,
     options?: CallOptions,
-  ): Promise<BenchResponse> | ClientStreamCall<typeof BenchRequestSchema, BenchResponse> {
+  ): Promise<BenchResponse> | ClientStreamCall<typeof BenchRequestSchema, typeof BenchResponseSchema> {
     return this.$clientStream(BenchServiceDefinition.clientStream, requestsOrOptions, options);
   }
 
@@ -192,7 +192,7 @@ export class BenchServiceClient extends ServiceClient {
   pingPong(
     requestsOrOptions?: StreamInput<typeof BenchRequestSchema> | CallOptions,
     options?: CallOptions,
-  ): BidiStreamCall<typeof BenchRequestSchema, BenchResponse> {
+  ): BidiStreamCall<typeof BenchRequestSchema, typeof BenchResponseSchema> {
     return this.$bidiStream(BenchServiceDefinition.pingPong, requestsOrOptions, options);
   }
 
@@ -201,7 +201,7 @@ export class BenchServiceClient extends ServiceClient {
    *
    * @generated from rpc bench.v1.BenchService.Idle
    */
-  idle(request: MessageInitShape<typeof BenchRequestSchema>, options?: CallOptions): ServerStreamCall<BenchResponse> {
+  idle(request: MessageInitShape<typeof BenchRequestSchema>, options?: CallOptions): ServerStreamCall<typeof BenchResponseSchema> {
     return this.$serverStream(BenchServiceDefinition.idle, request, options);
   }
 }

@@ -65,7 +65,10 @@ export class ChatRoom extends UnimplementedChatServiceServer {
     return [...this.#sessions].map((s) => s.name);
   }
 
-  override async chat(requests: RequestStream<ChatMessage>, stream: ServerStream<typeof ChatMessageSchema>) {
+  override async chat(
+    requests: RequestStream<typeof ChatMessageSchema>,
+    stream: ServerStream<typeof ChatMessageSchema>,
+  ) {
     const first = await this.#unlessStopping(requests.recv());
     if (first === undefined) return; // closed before joining
     const name = first.from;
@@ -132,7 +135,7 @@ export class ChatRoom extends UnimplementedChatServiceServer {
     for (const end of [...this.#onShutdown]) end();
   }
 
-  async #readMessages(session: Session, requests: RequestStream<ChatMessage>): Promise<void> {
+  async #readMessages(session: Session, requests: RequestStream<typeof ChatMessageSchema>): Promise<void> {
     for (let request = await requests.recv(); request !== undefined; request = await requests.recv()) {
       if (session.queue.closed) return;
       const text = request.text.trim();

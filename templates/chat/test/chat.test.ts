@@ -42,7 +42,7 @@ type Instance = Awaited<ReturnType<typeof startInstance>>;
 /** One user's Chat stream, with everything it received. */
 class User {
   readonly inbox: ChatMessage[] = [];
-  readonly call: BidiStreamCall<typeof ChatMessageSchema, ChatMessage>;
+  readonly call: BidiStreamCall<typeof ChatMessageSchema, typeof ChatMessageSchema>;
   /** Resolves with the stream's end: undefined for OK, else the RpcError. */
   readonly ended: Promise<RpcError | undefined>;
   #wake: (() => void) | undefined;

@@ -2,7 +2,7 @@ import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { type CallContext, Code, type RequestStream, RpcError, type ServerStream } from "@rpcgen/runtime";
 import type { Broker, Subscription } from "./broker.js";
 import {
-  type PublishRequest,
+  type PublishRequestSchema,
   type SubscribeRequest,
   type SubscribeResponse,
   SubscribeResponseSchema,
@@ -44,7 +44,7 @@ export class PubSubService extends UnimplementedPubSubServer {
   }
 
   /** Client streaming: publishes each request as it arrives, then answers with a summary. */
-  override async publish(requests: RequestStream<PublishRequest>, _context: CallContext) {
+  override async publish(requests: RequestStream<typeof PublishRequestSchema>, _context: CallContext) {
     let count = 0;
     const topics = new Set<string>();
     for (;;) {

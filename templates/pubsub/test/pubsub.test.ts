@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Code, RpcError, type ServerStreamCall } from "@rpcgen/runtime";
 import type { Broker } from "../src/broker.js";
-import type { SubscribeResponse } from "../src/gen/pubsub/v1/pubsub_pb.js";
+import type { SubscribeResponse, SubscribeResponseSchema } from "../src/gen/pubsub/v1/pubsub_pb.js";
 import { PubSubClient, registerPubSubServer } from "../src/gen/pubsub/v1/pubsub_rpc.js";
 import { MemoryBroker } from "../src/memory-broker.js";
 import { PubSubService, topicChannel } from "../src/pubsub.js";
@@ -50,7 +50,7 @@ async function subscribe(instance: Instance, topic: string) {
 }
 
 /** The next `count` messages, each within 5 s. */
-async function take(call: ServerStreamCall<SubscribeResponse>, count: number) {
+async function take(call: ServerStreamCall<typeof SubscribeResponseSchema>, count: number) {
   const got: Array<Pick<SubscribeResponse, "topic" | "message" | "origin">> = [];
   for (let i = 0; i < count; i++) {
     let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { MessageReader } from "../shared/message-reader.js";
 import { type WritableCall, type WriteEnd, writeMessage } from "../shared/message-writer.js";
@@ -18,24 +18,24 @@ export interface CallMetadata {
 }
 
 /** The responses of a server-streaming call: iterate with `for await`, or call Go's `recv()`. */
-export interface ServerStreamCall<O> extends AsyncIterable<O>, CallMetadata {
+export interface ServerStreamCall<O extends DescMessage> extends AsyncIterable<MessageShape<O>>, CallMetadata {
   /** The next response, or `undefined` when the server ended the stream with OK; rejects with RpcError. */
-  recv(): Promise<O | undefined>;
+  recv(): Promise<MessageShape<O> | undefined>;
   /** Cancels the call; the server sees CANCELLED. Breaking out of `for await` does this too. */
   cancel(): void;
 }
 
 /** A client-streaming call driven by hand (Go's `Send` / `CloseAndRecv`). */
-export interface ClientStreamCall<I extends DescMessage, O> extends CallMetadata {
+export interface ClientStreamCall<I extends DescMessage, O extends DescMessage> extends CallMetadata {
   /** Sends one request; resolves when the transport can take more (back-pressure). */
   send(message: MessageInitShape<I>): Promise<void>;
   /** Closes the client's side and waits for the response. */
-  closeAndRecv(): Promise<O>;
+  closeAndRecv(): Promise<MessageShape<O>>;
   cancel(): void;
 }
 
 /** A bidirectional call: Go's `Send` / `CloseSend` / `Recv`, and `for await` over responses. */
-export interface BidiStreamCall<I extends DescMessage, O> extends ServerStreamCall<O> {
+export interface BidiStreamCall<I extends DescMessage, O extends DescMessage> extends ServerStreamCall<O> {
   send(message: MessageInitShape<I>): Promise<void>;
   /** Closes the client's side; the server's request loop ends. Responses keep coming. */
   closeSend(): void;
@@ -105,10 +105,10 @@ export class ResponseIterator<O> implements AsyncIterator<O, undefined> {
   }
 }
 
-export class ServerStreamCallImpl<O> extends CallMetadataImpl implements ServerStreamCall<O> {
+export class ServerStreamCallImpl<O extends DescMessage> extends CallMetadataImpl implements ServerStreamCall<O> {
   protected readonly call: StatusCall;
   protected readonly status: Promise<grpc.StatusObject>;
-  readonly #iterator: ResponseIterator<O>;
+  readonly #iterator: ResponseIterator<MessageShape<O>>;
 
   constructor(call: StatusCall, status = finalStatus(call)) {
     super(call, status);
@@ -118,7 +118,7 @@ export class ServerStreamCallImpl<O> extends CallMetadataImpl implements ServerS
     this.#iterator = new ResponseIterator(call, this.status);
   }
 
-  async recv(): Promise<O | undefined> {
+  async recv(): Promise<MessageShape<O> | undefined> {
     const r = await this.#iterator.next();
     return r.done ? undefined : r.value;
   }
@@ -127,7 +127,7 @@ export class ServerStreamCallImpl<O> extends CallMetadataImpl implements ServerS
     cancelCall(this.call);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<O> {
+  [Symbol.asyncIterator](): AsyncIterator<MessageShape<O>> {
     return this.#iterator;
   }
 }
@@ -173,7 +173,7 @@ export class ClientWriteEnd implements WriteEnd {
   }
 }
 
-export class BidiStreamCallImpl<I extends DescMessage, O>
+export class BidiStreamCallImpl<I extends DescMessage, O extends DescMessage>
   extends ServerStreamCallImpl<O>
   implements BidiStreamCall<I, O>
 {
@@ -196,13 +196,16 @@ export class BidiStreamCallImpl<I extends DescMessage, O>
   }
 }
 
-export class ClientStreamCallImpl<I extends DescMessage, O> extends CallMetadataImpl implements ClientStreamCall<I, O> {
+export class ClientStreamCallImpl<I extends DescMessage, O extends DescMessage>
+  extends CallMetadataImpl
+  implements ClientStreamCall<I, O>
+{
   readonly #call: WritableClientCall;
-  readonly #response: Promise<O>;
+  readonly #response: Promise<MessageShape<O>>;
   readonly #schema: I;
   readonly #end: ClientWriteEnd;
 
-  constructor(call: StatusCall, response: Promise<O>, schema: I, status = finalStatus(call)) {
+  constructor(call: StatusCall, response: Promise<MessageShape<O>>, schema: I, status = finalStatus(call)) {
     super(call, status);
     markStarted(call);
     this.#call = call as WritableClientCall;
@@ -217,7 +220,7 @@ export class ClientStreamCallImpl<I extends DescMessage, O> extends CallMetadata
     return writeMessage(this.#call, this.#schema, this.#end, message);
   }
 
-  closeAndRecv(): Promise<O> {
+  closeAndRecv(): Promise<MessageShape<O>> {
     // After cancel() the half-close must not reach the server before the (deferred) reset does.
     if (!isCancelled(this.#call)) this.#call.end();
     return this.#response;

@@ -42,7 +42,7 @@ export function addReflection(server: grpc.Server, options: ReflectionOptions = 
     server,
     { serverReflectionInfo: methodDefinition(v1.ServerReflection.method.serverReflectionInfo) },
     {
-      async *serverReflectionInfo(requests: RequestStream<v1.ServerReflectionRequest>) {
+      async *serverReflectionInfo(requests: RequestStream<typeof v1.ServerReflectionRequestSchema>) {
         const session = new ReflectionSession(index());
         for await (const request of requests) {
           yield { ...session.answer(request), validHost: request.host, originalRequest: request };
@@ -54,7 +54,7 @@ export function addReflection(server: grpc.Server, options: ReflectionOptions = 
     server,
     { serverReflectionInfo: methodDefinition(v1alpha.ServerReflection.method.serverReflectionInfo) },
     {
-      async *serverReflectionInfo(requests: RequestStream<v1alpha.ServerReflectionRequest>) {
+      async *serverReflectionInfo(requests: RequestStream<typeof v1alpha.ServerReflectionRequestSchema>) {
         const session = new ReflectionSession(index());
         for await (const request of requests) {
           // The two versions have the same messages under another package name.

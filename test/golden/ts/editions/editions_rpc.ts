@@ -48,7 +48,7 @@ export interface CounterServer {
    *
    * @generated from rpc fixtures.editions.Counter.Add
    */
-  add(requests: RequestStream<Amount>, context: CallContext): UnaryResult<typeof AmountSchema>;
+  add(requests: RequestStream<typeof AmountSchema>, context: CallContext): UnaryResult<typeof AmountSchema>;
 }
 
 /**
@@ -56,7 +56,7 @@ export interface CounterServer {
  * UnimplementedCounterServer. Extend it and override the rpcs you serve.
  */
 export class UnimplementedCounterServer implements CounterServer {
-  add(_requests: RequestStream<Amount>, _context: CallContext): UnaryResult<typeof AmountSchema> {
+  add(_requests: RequestStream<typeof AmountSchema>, _context: CallContext): UnaryResult<typeof AmountSchema> {
     throw unimplemented(CounterDefinition.add);
   }
 }
@@ -89,11 +89,11 @@ export class CounterClient extends ServiceClient {
    * @generated from rpc fixtures.editions.Counter.Add
    */
   add(requests: StreamInput<typeof AmountSchema>, options?: CallOptions): Promise<Amount>;
-  add(options?: CallOptions): ClientStreamCall<typeof AmountSchema, Amount>;
+  add(options?: CallOptions): ClientStreamCall<typeof AmountSchema, typeof AmountSchema>;
   add(
     requestsOrOptions?: StreamInput<typeof AmountSchema> | CallOptions,
     options?: CallOptions,
-  ): Promise<Amount> | ClientStreamCall<typeof AmountSchema, Amount> {
+  ): Promise<Amount> | ClientStreamCall<typeof AmountSchema, typeof AmountSchema> {
     return this.$clientStream(CounterDefinition.add, requestsOrOptions, options);
   }
 }

@@ -9,7 +9,7 @@
 import type { BidiStreamCall, CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
 import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { Empty, EmptySchema } from "./empty_pb.js";
-import type { ReconnectInfo, ReconnectInfoSchema, ReconnectParams, ReconnectParamsSchema, SimpleRequest, SimpleRequestSchema, SimpleResponse, SimpleResponseSchema, StreamingInputCallRequest, StreamingInputCallRequestSchema, StreamingInputCallResponse, StreamingInputCallResponseSchema, StreamingOutputCallRequest, StreamingOutputCallRequestSchema, StreamingOutputCallResponse, StreamingOutputCallResponseSchema } from "./messages_pb.js";
+import type { ReconnectInfo, ReconnectInfoSchema, ReconnectParams, ReconnectParamsSchema, SimpleRequest, SimpleRequestSchema, SimpleResponse, SimpleResponseSchema, StreamingInputCallRequestSchema, StreamingInputCallResponse, StreamingInputCallResponseSchema, StreamingOutputCallRequest, StreamingOutputCallRequestSchema, StreamingOutputCallResponseSchema } from "./messages_pb.js";
 import { ReconnectService, TestService, UnimplementedService } from "./test_pb.js";
 import type { Server } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -133,7 +133,7 @@ export interface TestServiceServer {
    *
    * @generated from rpc grpc.testing.TestService.StreamingInputCall
    */
-  streamingInputCall(requests: RequestStream<StreamingInputCallRequest>, context: CallContext): UnaryResult<typeof StreamingInputCallResponseSchema>;
+  streamingInputCall(requests: RequestStream<typeof StreamingInputCallRequestSchema>, context: CallContext): UnaryResult<typeof StreamingInputCallResponseSchema>;
 
   /**
    * A sequence of requests with each request served by the server immediately. As one
@@ -142,7 +142,7 @@ export interface TestServiceServer {
    *
    * @generated from rpc grpc.testing.TestService.FullDuplexCall
    */
-  fullDuplexCall(requests: RequestStream<StreamingOutputCallRequest>, stream: ServerStream<typeof StreamingOutputCallResponseSchema>): StreamResult<typeof StreamingOutputCallResponseSchema>;
+  fullDuplexCall(requests: RequestStream<typeof StreamingOutputCallRequestSchema>, stream: ServerStream<typeof StreamingOutputCallResponseSchema>): StreamResult<typeof StreamingOutputCallResponseSchema>;
 
   /**
    * A sequence of requests followed by a sequence of responses. The server buffers all the
@@ -151,7 +151,7 @@ export interface TestServiceServer {
    *
    * @generated from rpc grpc.testing.TestService.HalfDuplexCall
    */
-  halfDuplexCall(requests: RequestStream<StreamingOutputCallRequest>, stream: ServerStream<typeof StreamingOutputCallResponseSchema>): StreamResult<typeof StreamingOutputCallResponseSchema>;
+  halfDuplexCall(requests: RequestStream<typeof StreamingOutputCallRequestSchema>, stream: ServerStream<typeof StreamingOutputCallResponseSchema>): StreamResult<typeof StreamingOutputCallResponseSchema>;
 
   /**
    * The test server will not implement this method. It will be used to test the behavior
@@ -183,15 +183,15 @@ export class UnimplementedTestServiceServer implements TestServiceServer {
     throw unimplemented(TestServiceDefinition.streamingOutputCall);
   }
 
-  streamingInputCall(_requests: RequestStream<StreamingInputCallRequest>, _context: CallContext): UnaryResult<typeof StreamingInputCallResponseSchema> {
+  streamingInputCall(_requests: RequestStream<typeof StreamingInputCallRequestSchema>, _context: CallContext): UnaryResult<typeof StreamingInputCallResponseSchema> {
     throw unimplemented(TestServiceDefinition.streamingInputCall);
   }
 
-  fullDuplexCall(_requests: RequestStream<StreamingOutputCallRequest>, _stream: ServerStream<typeof StreamingOutputCallResponseSchema>): StreamResult<typeof StreamingOutputCallResponseSchema> {
+  fullDuplexCall(_requests: RequestStream<typeof StreamingOutputCallRequestSchema>, _stream: ServerStream<typeof StreamingOutputCallResponseSchema>): StreamResult<typeof StreamingOutputCallResponseSchema> {
     throw unimplemented(TestServiceDefinition.fullDuplexCall);
   }
 
-  halfDuplexCall(_requests: RequestStream<StreamingOutputCallRequest>, _stream: ServerStream<typeof StreamingOutputCallResponseSchema>): StreamResult<typeof StreamingOutputCallResponseSchema> {
+  halfDuplexCall(_requests: RequestStream<typeof StreamingOutputCallRequestSchema>, _stream: ServerStream<typeof StreamingOutputCallResponseSchema>): StreamResult<typeof StreamingOutputCallResponseSchema> {
     throw unimplemented(TestServiceDefinition.halfDuplexCall);
   }
 
@@ -257,7 +257,7 @@ export class TestServiceClient extends ServiceClient {
    *
    * @generated from rpc grpc.testing.TestService.StreamingOutputCall
    */
-  streamingOutputCall(request: MessageInitShape<typeof StreamingOutputCallRequestSchema>, options?: CallOptions): ServerStreamCall<StreamingOutputCallResponse> {
+  streamingOutputCall(request: MessageInitShape<typeof StreamingOutputCallRequestSchema>, options?: CallOptions): ServerStreamCall<typeof StreamingOutputCallResponseSchema> {
     return this.$serverStream(TestServiceDefinition.streamingOutputCall, request, options);
   }
 
@@ -268,11 +268,11 @@ export class TestServiceClient extends ServiceClient {
    * @generated from rpc grpc.testing.TestService.StreamingInputCall
    */
   streamingInputCall(requests: StreamInput<typeof StreamingInputCallRequestSchema>, options?: CallOptions): Promise<StreamingInputCallResponse>;
-  streamingInputCall(options?: CallOptions): ClientStreamCall<typeof StreamingInputCallRequestSchema, StreamingInputCallResponse>;
+  streamingInputCall(options?: CallOptions): ClientStreamCall<typeof StreamingInputCallRequestSchema, typeof StreamingInputCallResponseSchema>;
   streamingInputCall(
     requestsOrOptions?: StreamInput<typeof StreamingInputCallRequestSchema> | CallOptions,
     options?: CallOptions,
-  ): Promise<StreamingInputCallResponse> | ClientStreamCall<typeof StreamingInputCallRequestSchema, StreamingInputCallResponse> {
+  ): Promise<StreamingInputCallResponse> | ClientStreamCall<typeof StreamingInputCallRequestSchema, typeof StreamingInputCallResponseSchema> {
     return this.$clientStream(TestServiceDefinition.streamingInputCall, requestsOrOptions, options);
   }
 
@@ -286,7 +286,7 @@ export class TestServiceClient extends ServiceClient {
   fullDuplexCall(
     requestsOrOptions?: StreamInput<typeof StreamingOutputCallRequestSchema> | CallOptions,
     options?: CallOptions,
-  ): BidiStreamCall<typeof StreamingOutputCallRequestSchema, StreamingOutputCallResponse> {
+  ): BidiStreamCall<typeof StreamingOutputCallRequestSchema, typeof StreamingOutputCallResponseSchema> {
     return this.$bidiStream(TestServiceDefinition.fullDuplexCall, requestsOrOptions, options);
   }
 
@@ -300,7 +300,7 @@ export class TestServiceClient extends ServiceClient {
   halfDuplexCall(
     requestsOrOptions?: StreamInput<typeof StreamingOutputCallRequestSchema> | CallOptions,
     options?: CallOptions,
-  ): BidiStreamCall<typeof StreamingOutputCallRequestSchema, StreamingOutputCallResponse> {
+  ): BidiStreamCall<typeof StreamingOutputCallRequestSchema, typeof StreamingOutputCallResponseSchema> {
     return this.$bidiStream(TestServiceDefinition.halfDuplexCall, requestsOrOptions, options);
   }
 

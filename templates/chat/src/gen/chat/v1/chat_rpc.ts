@@ -4,7 +4,7 @@
 
 import type { BidiStreamCall, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult } from "@rpcgen/runtime";
 import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
-import type { ChatMessage, ChatMessageSchema } from "./chat_pb.js";
+import type { ChatMessageSchema } from "./chat_pb.js";
 import { ChatService } from "./chat_pb.js";
 import type { Server } from "@grpc/grpc-js";
 
@@ -49,7 +49,7 @@ export interface ChatServiceServer {
    *
    * @generated from rpc chat.v1.ChatService.Chat
    */
-  chat(requests: RequestStream<ChatMessage>, stream: ServerStream<typeof ChatMessageSchema>): StreamResult<typeof ChatMessageSchema>;
+  chat(requests: RequestStream<typeof ChatMessageSchema>, stream: ServerStream<typeof ChatMessageSchema>): StreamResult<typeof ChatMessageSchema>;
 }
 
 /**
@@ -57,7 +57,7 @@ export interface ChatServiceServer {
  * UnimplementedChatServiceServer. Extend it and override the rpcs you serve.
  */
 export class UnimplementedChatServiceServer implements ChatServiceServer {
-  chat(_requests: RequestStream<ChatMessage>, _stream: ServerStream<typeof ChatMessageSchema>): StreamResult<typeof ChatMessageSchema> {
+  chat(_requests: RequestStream<typeof ChatMessageSchema>, _stream: ServerStream<typeof ChatMessageSchema>): StreamResult<typeof ChatMessageSchema> {
     throw unimplemented(ChatServiceDefinition.chat);
   }
 }
@@ -95,7 +95,7 @@ export class ChatServiceClient extends ServiceClient {
   chat(
     requestsOrOptions?: StreamInput<typeof ChatMessageSchema> | CallOptions,
     options?: CallOptions,
-  ): BidiStreamCall<typeof ChatMessageSchema, ChatMessage> {
+  ): BidiStreamCall<typeof ChatMessageSchema, typeof ChatMessageSchema> {
     return this.$bidiStream(ChatServiceDefinition.chat, requestsOrOptions, options);
   }
 }

@@ -4,7 +4,7 @@
 
 import type { CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
 import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
-import type { PublishRequest, PublishRequestSchema, PublishResponse, PublishResponseSchema, SubscribeRequest, SubscribeRequestSchema, SubscribeResponse, SubscribeResponseSchema } from "./pubsub_pb.js";
+import type { PublishRequestSchema, PublishResponse, PublishResponseSchema, SubscribeRequest, SubscribeRequestSchema, SubscribeResponseSchema } from "./pubsub_pb.js";
 import { PubSub } from "./pubsub_pb.js";
 import type { Server } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -56,7 +56,7 @@ export interface PubSubServer {
    *
    * @generated from rpc pubsub.v1.PubSub.Publish
    */
-  publish(requests: RequestStream<PublishRequest>, context: CallContext): UnaryResult<typeof PublishResponseSchema>;
+  publish(requests: RequestStream<typeof PublishRequestSchema>, context: CallContext): UnaryResult<typeof PublishResponseSchema>;
 
   /**
    * Subscribe sends one topic and then receives every message published to it (server
@@ -72,7 +72,7 @@ export interface PubSubServer {
  * UnimplementedPubSubServer. Extend it and override the rpcs you serve.
  */
 export class UnimplementedPubSubServer implements PubSubServer {
-  publish(_requests: RequestStream<PublishRequest>, _context: CallContext): UnaryResult<typeof PublishResponseSchema> {
+  publish(_requests: RequestStream<typeof PublishRequestSchema>, _context: CallContext): UnaryResult<typeof PublishResponseSchema> {
     throw unimplemented(PubSubDefinition.publish);
   }
 
@@ -111,11 +111,11 @@ export class PubSubClient extends ServiceClient {
    * @generated from rpc pubsub.v1.PubSub.Publish
    */
   publish(requests: StreamInput<typeof PublishRequestSchema>, options?: CallOptions): Promise<PublishResponse>;
-  publish(options?: CallOptions): ClientStreamCall<typeof PublishRequestSchema, PublishResponse>;
+  publish(options?: CallOptions): ClientStreamCall<typeof PublishRequestSchema, typeof PublishResponseSchema>;
   publish(
     requestsOrOptions?: StreamInput<typeof PublishRequestSchema> | CallOptions,
     options?: CallOptions,
-  ): Promise<PublishResponse> | ClientStreamCall<typeof PublishRequestSchema, PublishResponse> {
+  ): Promise<PublishResponse> | ClientStreamCall<typeof PublishRequestSchema, typeof PublishResponseSchema> {
     return this.$clientStream(PubSubDefinition.publish, requestsOrOptions, options);
   }
 
@@ -125,7 +125,7 @@ export class PubSubClient extends ServiceClient {
    *
    * @generated from rpc pubsub.v1.PubSub.Subscribe
    */
-  subscribe(request: MessageInitShape<typeof SubscribeRequestSchema>, options?: CallOptions): ServerStreamCall<SubscribeResponse> {
+  subscribe(request: MessageInitShape<typeof SubscribeRequestSchema>, options?: CallOptions): ServerStreamCall<typeof SubscribeResponseSchema> {
     return this.$serverStream(PubSubDefinition.subscribe, request, options);
   }
 }

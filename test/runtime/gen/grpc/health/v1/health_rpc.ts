@@ -147,7 +147,7 @@ export class HealthClient extends ServiceClient {
    *
    * @generated from rpc grpc.health.v1.Health.Watch
    */
-  watch(request: MessageInitShape<typeof HealthCheckRequestSchema>, options?: CallOptions): ServerStreamCall<HealthCheckResponse> {
+  watch(request: MessageInitShape<typeof HealthCheckRequestSchema>, options?: CallOptions): ServerStreamCall<typeof HealthCheckResponseSchema> {
     return this.$serverStream(HealthDefinition.watch, request, options);
   }
 }

@@ -8,7 +8,7 @@
 
 import type { BidiStreamCall, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult } from "@rpcgen/runtime";
 import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
-import type { ServerReflectionRequest, ServerReflectionRequestSchema, ServerReflectionResponse, ServerReflectionResponseSchema } from "./reflection_pb.js";
+import type { ServerReflectionRequestSchema, ServerReflectionResponseSchema } from "./reflection_pb.js";
 import { ServerReflection } from "./reflection_pb.js";
 import type { Server } from "@grpc/grpc-js";
 
@@ -49,7 +49,7 @@ export interface ServerReflectionServer {
    *
    * @generated from rpc grpc.reflection.v1.ServerReflection.ServerReflectionInfo
    */
-  serverReflectionInfo(requests: RequestStream<ServerReflectionRequest>, stream: ServerStream<typeof ServerReflectionResponseSchema>): StreamResult<typeof ServerReflectionResponseSchema>;
+  serverReflectionInfo(requests: RequestStream<typeof ServerReflectionRequestSchema>, stream: ServerStream<typeof ServerReflectionResponseSchema>): StreamResult<typeof ServerReflectionResponseSchema>;
 }
 
 /**
@@ -57,7 +57,7 @@ export interface ServerReflectionServer {
  * UnimplementedServerReflectionServer. Extend it and override the rpcs you serve.
  */
 export class UnimplementedServerReflectionServer implements ServerReflectionServer {
-  serverReflectionInfo(_requests: RequestStream<ServerReflectionRequest>, _stream: ServerStream<typeof ServerReflectionResponseSchema>): StreamResult<typeof ServerReflectionResponseSchema> {
+  serverReflectionInfo(_requests: RequestStream<typeof ServerReflectionRequestSchema>, _stream: ServerStream<typeof ServerReflectionResponseSchema>): StreamResult<typeof ServerReflectionResponseSchema> {
     throw unimplemented(ServerReflectionDefinition.serverReflectionInfo);
   }
 }
@@ -91,7 +91,7 @@ export class ServerReflectionClient extends ServiceClient {
   serverReflectionInfo(
     requestsOrOptions?: StreamInput<typeof ServerReflectionRequestSchema> | CallOptions,
     options?: CallOptions,
-  ): BidiStreamCall<typeof ServerReflectionRequestSchema, ServerReflectionResponse> {
+  ): BidiStreamCall<typeof ServerReflectionRequestSchema, typeof ServerReflectionResponseSchema> {
     return this.$bidiStream(ServerReflectionDefinition.serverReflectionInfo, requestsOrOptions, options);
   }
 }

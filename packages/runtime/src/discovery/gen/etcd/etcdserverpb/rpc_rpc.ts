@@ -12,7 +12,7 @@
 
 import type { BidiStreamCall, CallContext, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
 import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
-import type { AuthenticateRequest, AuthenticateRequestSchema, AuthenticateResponse, AuthenticateResponseSchema, DeleteRangeRequest, DeleteRangeRequestSchema, DeleteRangeResponse, DeleteRangeResponseSchema, LeaseGrantRequest, LeaseGrantRequestSchema, LeaseGrantResponse, LeaseGrantResponseSchema, LeaseKeepAliveRequest, LeaseKeepAliveRequestSchema, LeaseKeepAliveResponse, LeaseKeepAliveResponseSchema, LeaseRevokeRequest, LeaseRevokeRequestSchema, LeaseRevokeResponse, LeaseRevokeResponseSchema, LeaseTimeToLiveRequest, LeaseTimeToLiveRequestSchema, LeaseTimeToLiveResponse, LeaseTimeToLiveResponseSchema, PutRequest, PutRequestSchema, PutResponse, PutResponseSchema, RangeRequest, RangeRequestSchema, RangeResponse, RangeResponseSchema, TxnRequest, TxnRequestSchema, TxnResponse, TxnResponseSchema, WatchRequest, WatchRequestSchema, WatchResponse, WatchResponseSchema } from "./rpc_pb.js";
+import type { AuthenticateRequest, AuthenticateRequestSchema, AuthenticateResponse, AuthenticateResponseSchema, DeleteRangeRequest, DeleteRangeRequestSchema, DeleteRangeResponse, DeleteRangeResponseSchema, LeaseGrantRequest, LeaseGrantRequestSchema, LeaseGrantResponse, LeaseGrantResponseSchema, LeaseKeepAliveRequestSchema, LeaseKeepAliveResponseSchema, LeaseRevokeRequest, LeaseRevokeRequestSchema, LeaseRevokeResponse, LeaseRevokeResponseSchema, LeaseTimeToLiveRequest, LeaseTimeToLiveRequestSchema, LeaseTimeToLiveResponse, LeaseTimeToLiveResponseSchema, PutRequest, PutRequestSchema, PutResponse, PutResponseSchema, RangeRequest, RangeRequestSchema, RangeResponse, RangeResponseSchema, TxnRequest, TxnRequestSchema, TxnResponse, TxnResponseSchema, WatchRequestSchema, WatchResponseSchema } from "./rpc_pb.js";
 import { Auth, KV, Lease, Watch } from "./rpc_pb.js";
 import type { Server } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -217,7 +217,7 @@ export interface WatchServer {
    *
    * @generated from rpc etcdserverpb.Watch.Watch
    */
-  watch(requests: RequestStream<WatchRequest>, stream: ServerStream<typeof WatchResponseSchema>): StreamResult<typeof WatchResponseSchema>;
+  watch(requests: RequestStream<typeof WatchRequestSchema>, stream: ServerStream<typeof WatchResponseSchema>): StreamResult<typeof WatchResponseSchema>;
 }
 
 /**
@@ -225,7 +225,7 @@ export interface WatchServer {
  * UnimplementedWatchServer. Extend it and override the rpcs you serve.
  */
 export class UnimplementedWatchServer implements WatchServer {
-  watch(_requests: RequestStream<WatchRequest>, _stream: ServerStream<typeof WatchResponseSchema>): StreamResult<typeof WatchResponseSchema> {
+  watch(_requests: RequestStream<typeof WatchRequestSchema>, _stream: ServerStream<typeof WatchResponseSchema>): StreamResult<typeof WatchResponseSchema> {
     throw unimplemented(WatchDefinition.watch);
   }
 }
@@ -260,7 +260,7 @@ export class WatchClient extends ServiceClient {
   watch(
     requestsOrOptions?: StreamInput<typeof WatchRequestSchema> | CallOptions,
     options?: CallOptions,
-  ): BidiStreamCall<typeof WatchRequestSchema, WatchResponse> {
+  ): BidiStreamCall<typeof WatchRequestSchema, typeof WatchResponseSchema> {
     return this.$bidiStream(WatchDefinition.watch, requestsOrOptions, options);
   }
 }
@@ -334,7 +334,7 @@ export interface LeaseServer {
    *
    * @generated from rpc etcdserverpb.Lease.LeaseKeepAlive
    */
-  leaseKeepAlive(requests: RequestStream<LeaseKeepAliveRequest>, stream: ServerStream<typeof LeaseKeepAliveResponseSchema>): StreamResult<typeof LeaseKeepAliveResponseSchema>;
+  leaseKeepAlive(requests: RequestStream<typeof LeaseKeepAliveRequestSchema>, stream: ServerStream<typeof LeaseKeepAliveResponseSchema>): StreamResult<typeof LeaseKeepAliveResponseSchema>;
 
   /**
    * @generated from rpc etcdserverpb.Lease.LeaseTimeToLive
@@ -355,7 +355,7 @@ export class UnimplementedLeaseServer implements LeaseServer {
     throw unimplemented(LeaseDefinition.leaseRevoke);
   }
 
-  leaseKeepAlive(_requests: RequestStream<LeaseKeepAliveRequest>, _stream: ServerStream<typeof LeaseKeepAliveResponseSchema>): StreamResult<typeof LeaseKeepAliveResponseSchema> {
+  leaseKeepAlive(_requests: RequestStream<typeof LeaseKeepAliveRequestSchema>, _stream: ServerStream<typeof LeaseKeepAliveResponseSchema>): StreamResult<typeof LeaseKeepAliveResponseSchema> {
     throw unimplemented(LeaseDefinition.leaseKeepAlive);
   }
 
@@ -410,7 +410,7 @@ export class LeaseClient extends ServiceClient {
   leaseKeepAlive(
     requestsOrOptions?: StreamInput<typeof LeaseKeepAliveRequestSchema> | CallOptions,
     options?: CallOptions,
-  ): BidiStreamCall<typeof LeaseKeepAliveRequestSchema, LeaseKeepAliveResponse> {
+  ): BidiStreamCall<typeof LeaseKeepAliveRequestSchema, typeof LeaseKeepAliveResponseSchema> {
     return this.$bidiStream(LeaseDefinition.leaseKeepAlive, requestsOrOptions, options);
   }
 

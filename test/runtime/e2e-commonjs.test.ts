@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer } from "./helpers/server.js";
+import { startServer } from "../helpers/server.js";
 
-const root = resolve(import.meta.dirname, "..");
+const root = resolve(import.meta.dirname, "../..");
 const project = mkdtempSync(join(tmpdir(), "rpcgen-cjs-"));
 cpSync(join(root, "test/golden/cjs"), join(project, "gen"), { recursive: true });
 writeFileSync(join(project, "package.json"), JSON.stringify({ type: "commonjs" }));

@@ -2,7 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { type CallContext, Code, type RequestStream, RpcError, type ServerStream } from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EchoRequest, EchoResponseSchema } from "./golden/ts/fixtures/echo_pb.js";
+import type { EchoRequest, EchoRequestSchema, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
 import {
   AwkwardClient,
   EchoServiceClient,
@@ -10,7 +10,7 @@ import {
   registerEchoServiceServer,
   UnimplementedAwkwardServer,
   UnimplementedEchoServiceServer,
-} from "./golden/ts/fixtures/echo_rpc.js";
+} from "../golden/ts/fixtures/echo_rpc.js";
 
 type Reply = MessageInitShape<typeof EchoResponseSchema>;
 
@@ -32,14 +32,17 @@ class EchoServer extends UnimplementedEchoServiceServer {
     }
   }
 
-  override async clientStream(requests: RequestStream<EchoRequest>): Promise<Reply> {
+  override async clientStream(requests: RequestStream<typeof EchoRequestSchema>): Promise<Reply> {
     const texts: string[] = [];
     for await (const r of requests) texts.push(r.text);
     return { text: texts.join(","), index: texts.length };
   }
 
   // Go style: recv until the client closes its side, send each answer.
-  override async bidi(requests: RequestStream<EchoRequest>, stream: ServerStream<typeof EchoResponseSchema>) {
+  override async bidi(
+    requests: RequestStream<typeof EchoRequestSchema>,
+    stream: ServerStream<typeof EchoResponseSchema>,
+  ) {
     let i = 0;
     for (let r = await requests.recv(); r !== undefined; r = await requests.recv()) {
       if (r.text === "stop") return; // ends the stream early with OK
@@ -59,12 +62,12 @@ class EchoServer extends UnimplementedEchoServiceServer {
   }
 }
 
-let server: Awaited<ReturnType<typeof import("./helpers/server.js").startServer>>;
+let server: Awaited<ReturnType<typeof import("../helpers/server.js").startServer>>;
 let client: EchoServiceClient;
 let impl: EchoServer;
 
 beforeAll(async () => {
-  const { startServer } = await import("./helpers/server.js");
+  const { startServer } = await import("../helpers/server.js");
   impl = new EchoServer();
   server = await startServer((s) => {
     registerEchoServiceServer(s, impl);
