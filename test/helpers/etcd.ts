@@ -19,6 +19,8 @@ export interface EtcdServer {
   destroy(): Promise<void>;
   /** The sum of the Prometheus samples whose line starts with `prefix` (e.g. `etcd_debugging_mvcc_watcher_total`). */
   metric(prefix: string): Promise<number>;
+  /** The keys under `prefix` and their values, read through etcd's JSON gateway (no client library). */
+  keys(prefix: string): Promise<Map<string, string>>;
 }
 
 /** Starts etcd and resolves once `/health` answers; the caller must `destroy()` it. */
@@ -85,6 +87,19 @@ export async function startEtcd(): Promise<EtcdServer> {
     destroy: async () => {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    keys: async (prefix) => {
+      const b64 = (text: string | Buffer) => Buffer.from(text).toString("base64");
+      // range_end: the prefix with its last byte plus one, as etcdctl get --prefix does.
+      const end = Buffer.from(prefix);
+      end[end.length - 1]! += 1;
+      const response = await fetch(`${client}/v3/kv/range`, {
+        method: "POST",
+        body: JSON.stringify({ key: b64(prefix), range_end: b64(end) }),
+      });
+      const body = (await response.json()) as { kvs?: Array<{ key: string; value: string }> };
+      const text = (b: string) => Buffer.from(b, "base64").toString("utf8");
+      return new Map((body.kvs ?? []).map((kv) => [text(kv.key), text(kv.value)]));
     },
     metric: async (prefix) => {
       const text = await (await fetch(`${client}/metrics`)).text();

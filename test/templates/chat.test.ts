@@ -8,6 +8,7 @@ import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
 import { type Program, Programs, packRpcgen, scaffoldProject } from "../helpers/project.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
+import { describeProductionChecks } from "./production-checks.js";
 import { eventually, type Finished, projectFiles, runInBackground, runScript } from "./project-processes.js";
 
 const temp = tempDirs();
@@ -41,7 +42,7 @@ afterAll(async () => {
 
 test("the project's own npm test passes, the broker contract against both memory and Redis", async () => {
   const result = await ownTests;
-  expect(result.stdout).toMatch(/ℹ pass 50\nℹ fail 0\nℹ cancelled 0\nℹ skipped 0\n/);
+  expect(result.stdout).toMatch(/ℹ pass 60\nℹ fail 0\nℹ cancelled 0\nℹ skipped 0\n/);
   expect(result.status).toBe(0);
 }, 120_000);
 
@@ -56,7 +57,7 @@ test("the project typechecks under strict", async () => {
 }, 120_000);
 
 test("no Redis: memory broker with a warning; SIGTERM ends sessions with UNAVAILABLE and exits 0", async () => {
-  const server = programs.start("src/server.ts", { PORT: "0", BROKER: "", REDIS_URL: "" });
+  const server = programs.start("src/server.ts", { PORT: "0", BROKER: "", REDIS_URL: "", SHUTDOWN_GRACE_MS: "300" });
   const address = await server.address();
   expect(server.output).toContain(
     "warning: BROKER=auto and no REDIS_URL: using the in-memory broker: single instance only, messages do not cross server instances\n",
@@ -82,7 +83,7 @@ describe("two instances on one Redis, registered in etcd", () => {
   const servers = new Programs(() => project);
   beforeAll(async () => {
     etcd = await startEtcd();
-    const env = { PORT: "0", ETCD_ENDPOINTS: etcd.endpoint, ...onRedis() };
+    const env = { PORT: "0", ETCD_ENDPOINTS: etcd.endpoint, SHUTDOWN_GRACE_MS: "300", ...onRedis() };
     [a, b] = [servers.start("src/server.ts", env), servers.start("src/server.ts", env)];
     const [addressA, addressB] = await Promise.all([a.address(), b.address()]);
     [onA, onB] = [{ CHAT_ADDRS: addressA }, { CHAT_ADDRS: addressB }];
@@ -176,4 +177,10 @@ describe("two instances on one Redis, registered in etcd", () => {
   test("both servers stop on SIGTERM with exit code 0", async () => {
     for (const s of [a, b]) expect(await s.stop()).toBe(0);
   });
+});
+
+describeProductionChecks({
+  project: () => project,
+  service: "chat.v1.ChatService",
+  env: { BROKER: "", REDIS_URL: "" },
 });
