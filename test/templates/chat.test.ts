@@ -2,6 +2,7 @@
 // from it and installed from that tarball, its own tests (both brokers), typecheck, then its
 // server and terminal client, driven through stdin: three users on two instances sharing a
 // real redis-server, Redis restarted under connected users, etcd discovery, shutdown.
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, tempDirs } from "../helpers/cli.js";
@@ -9,7 +10,14 @@ import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
 import { type Program, Programs, packRpcgen, scaffoldProject } from "../helpers/project.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
 import { describeProductionChecks } from "./production-checks.js";
-import { eventually, type Finished, projectFiles, runInBackground, runScript } from "./project-processes.js";
+import {
+  eventually,
+  type Finished,
+  projectFiles,
+  runInBackground,
+  runScript,
+  screenLines,
+} from "./project-processes.js";
 
 const temp = tempDirs();
 let project = "";
@@ -73,6 +81,40 @@ test("no Redis: memory broker with a warning; SIGTERM ends sessions with UNAVAIL
     expect(client.output).toContain("chat failed: UNAVAILABLE: server is shutting down\n");
   }
 });
+
+test("on a terminal the client draws its prompt again after each line, and an error gets a line of its own", async () => {
+  const server = programs.start("src/server.ts", { PORT: "0", BROKER: "", REDIS_URL: "", SHUTDOWN_GRACE_MS: "300" });
+  const address = await server.address();
+  const listener = chatClient("lee", { CHAT_ADDRS: address });
+  await joined(listener, "lee");
+  // script(1) runs the client on a pseudo-terminal, as a person at a terminal would.
+  const command = [process.execPath, "--import", "tsx", "src/client.ts", "--name", "kim"]
+    .map((a) => `'${a}'`)
+    .join(" ");
+  const kim = spawn("script", ["-qfec", command, "/dev/null"], {
+    cwd: project,
+    env: { ...process.env, CHAT_ADDRS: address },
+  });
+  let raw = "";
+  kim.stdout.on("data", (c: Buffer) => {
+    raw += c;
+  });
+  const exited = new Promise<number | null>((resolve) => kim.once("exit", resolve));
+  try {
+    await eventually("kim joins", () => raw.includes("joining as kim"));
+    kim.stdin.write("hello there\r");
+    await line(listener, "[Broadcast] kim: hello there");
+    // After the line is sent, the screen ends with a fresh prompt, not an empty line.
+    await eventually("the prompt is drawn again", () => screenLines(raw).at(-1) === "> ");
+    expect(await server.stop()).toBe(0);
+    expect(await exited).toBe(1);
+    const screen = screenLines(raw);
+    const failed = screen.filter((l) => l.includes("chat failed"));
+    expect(failed, raw).toEqual(["chat failed: UNAVAILABLE: server is shutting down"]);
+  } finally {
+    kim.kill("SIGKILL");
+  }
+}, 60_000);
 
 describe("two instances on one Redis, registered in etcd", () => {
   let etcd: EtcdServer;
