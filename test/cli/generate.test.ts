@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
+import { generatedOutDirs } from "../../src/cli/generated-diff.js";
 import { repoRoot, rpcgen, tempDirs } from "../helpers/cli.js";
 
 const temp = tempDirs();
@@ -54,6 +55,24 @@ function snapshot(project: string): Array<[string, string]> {
 }
 
 describe("--check", () => {
+  test("finds the out: folders of buf.gen.yaml v1 and v2, quoted or commented", () => {
+    const v2 =
+      "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: src/gen\n  - local: x\n    out: 'src/gen/' # same\n";
+    expect(generatedOutDirs(v2)).toEqual(["src/gen"]);
+    const v1 =
+      'version: v1\nplugins:\n  - plugin: es\n    out: "gen/es"\n    opt: target=ts\n  - name: rpc\n    out: gen/rpc\n';
+    expect(generatedOutDirs(v1)).toEqual(["gen/es", "gen/rpc"]);
+    expect(generatedOutDirs("version: v2\n")).toEqual([]);
+  });
+
+  test("a buf.gen.yaml without out: is refused rather than passing unchecked", () => {
+    const project = copyTemplate();
+    writeFileSync(join(project, "buf.gen.yaml"), "version: v2\nplugins: []\n");
+    const run = rpcgen(["generate", "--check"], project);
+    expect(run.stderr).toBe(`rpcgen: ${join(project, "buf.gen.yaml")} names no out: folder to check\n`);
+    expect(run.status).toBe(1);
+  });
+
   test("passes on the template as scaffolded", () => {
     const project = copyTemplate();
     const run = rpcgen(["generate", "--check"], project);

@@ -35,12 +35,15 @@ export async function generate(options: GenerateOptions): Promise<void> {
 
 /** `generate --check`: what `rpcgen generate` would change, listed; exit 1 if anything. */
 async function check(project: string, withSync: boolean): Promise<void> {
+  const outDirs = generatedOutDirs(readFileSync(join(project, "buf.gen.yaml"), "utf8"));
+  // Without a folder to compare, the check would pass whatever the protos say.
+  if (outDirs.length === 0) throw new UserError(`${join(project, "buf.gen.yaml")} names no out: folder to check`);
   const fresh = mkdtempSync(join(tmpdir(), "rpcgen-check-"));
   let stale: StaleFile[];
   try {
     // `--output` prefixes every `out:` of buf.gen.yaml, so nothing in the project is touched.
     await runBuf(project, "Generating code into a temp folder to compare", ["--output", fresh]);
-    stale = compareGenerated(project, fresh, generatedOutDirs(readFileSync(join(project, "buf.gen.yaml"), "utf8")));
+    stale = compareGenerated(project, fresh, outDirs);
   } finally {
     rmSync(fresh, { recursive: true, force: true });
   }
