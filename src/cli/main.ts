@@ -1,19 +1,24 @@
 import yargs, { type Argv } from "yargs";
 import { VERSION } from "../version.js";
-import { generate } from "./commands/generate.js";
+import { type GenerateOptions, generate } from "./commands/generate.js";
 import { type NewOptions, newProject } from "./commands/new.js";
 import { type SyncOptions, sync } from "./commands/sync.js";
 import { packageManagers } from "./package-manager.js";
+import { parseErrorMessage } from "./parse-error.js";
+import { defaultTemplate, listTemplates } from "./template.js";
 import { UserError } from "./user-error.js";
 
 /** What the commands do once parsed; tests swap these to check parsing alone. */
 export interface Commands {
   newProject(options: NewOptions): Promise<void>;
-  generate(options: { dir?: string | undefined; sync: boolean }): Promise<void>;
+  generate(options: GenerateOptions): Promise<void>;
   sync(options: SyncOptions): Promise<void>;
 }
 
 const realCommands: Commands = { newProject, generate, sync };
+
+/** The commands `rpcgen` knows, for "did you mean". */
+const commandNames = ["new", "generate", "sync"];
 
 /** The yargs parser of `rpcgen`: strict (unknown flags and commands are errors), no process exit. */
 export function createParser(argv: string[], commands: Commands = realCommands): Argv {
@@ -29,7 +34,9 @@ export function createParser(argv: string[], commands: Commands = realCommands):
           .option("template", {
             alias: "t",
             type: "string",
-            describe: "Template: greeter, or another folder of templates/",
+            describe: `Template: ${listTemplates()
+              .map((t) => t.name)
+              .join(", ")} (default ${defaultTemplate})`,
           })
           .option("dir", {
             alias: "d",
@@ -87,8 +94,14 @@ export function createParser(argv: string[], commands: Commands = realCommands):
             default: true,
             describe: "Run rpcgen sync afterwards (--no-sync to skip)",
           })
-          .example("$0 generate", "write src/gen/**/*_pb.ts and *_rpc.ts from proto/, add stubs for new rpcs"),
-      (args) => commands.generate({ dir: args.dir, sync: args.sync }),
+          .option("check", {
+            type: "boolean",
+            default: false,
+            describe: "Write nothing; exit 1, listing the files, if generated code or classes are out of date (CI)",
+          })
+          .example("$0 generate", "write src/gen/**/*_pb.ts and *_rpc.ts from proto/, add stubs for new rpcs")
+          .example("$0 generate --check", "fail when a proto changed without regenerating (CI)"),
+      (args) => commands.generate({ dir: args.dir, sync: args.sync, check: args.check }),
     )
     .command(
       "sync",
@@ -113,7 +126,7 @@ export function createParser(argv: string[], commands: Commands = realCommands):
     .exitProcess(false)
     .fail((message, error) => {
       // Parse errors (unknown flag, missing command) are the user's; errors from handlers pass through.
-      throw error ?? new UserError(`${message} (see rpcgen --help)`);
+      throw error ?? new UserError(parseErrorMessage(message, argv, commandNames));
     });
 }
 
@@ -125,6 +138,8 @@ export async function main(argv: string[], commands: Commands = realCommands): P
     return 0;
   } catch (err) {
     if (err instanceof UserError) {
+      const detail = err.detail?.trimEnd() ?? "";
+      if (detail !== "") process.stderr.write(`${detail}\n`);
       process.stderr.write(`rpcgen: ${err.message}\n`);
       return 1;
     }

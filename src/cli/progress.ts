@@ -20,7 +20,14 @@ export async function step<T>(label: string, run: () => Promise<T> | T): Promise
   }
   process.stdout.write(`${label}...\n`);
   const started = Date.now();
-  const result = await run();
+  let result: T;
+  try {
+    result = await run();
+  } catch (err) {
+    // Never "done" after a failure; what the failed program said comes after this line.
+    process.stdout.write(`${label}: failed\n`);
+    throw err;
+  }
   process.stdout.write(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return result;
 }

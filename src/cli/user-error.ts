@@ -5,4 +5,14 @@
  */
 export class UserError extends Error {
   override name = "UserError";
+  /**
+   * What a failed program said (buf's or npm's output), printed above the one line once any
+   * spinner has stopped, so that it never lands on the spinner's line.
+   */
+  readonly detail: string | undefined;
+
+  constructor(message: string, options: { detail?: string } = {}) {
+    super(message);
+    this.detail = options.detail;
+  }
 }

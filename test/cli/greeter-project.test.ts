@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
 import { Program, packAll, runIn, scaffoldProject } from "../helpers/project.js";
+import { describeProductionChecks } from "../templates/production-checks.js";
 
 const temp = tempDirs();
 /** What the greeter's README installs to trace (pinned as the repo's tests pin them). */
@@ -26,7 +27,7 @@ afterAll(() => temp.cleanup());
 
 test("the project's own npm test passes", () => {
   const result = run("npm", ["test"]);
-  expect(result.stdout).toMatch(/ℹ pass 3\nℹ fail 0/);
+  expect(result.stdout).toMatch(/ℹ pass 6\nℹ fail 0/);
   expect(result.status).toBe(0);
 });
 
@@ -217,3 +218,28 @@ test("with no OTEL_ variable set, no span is printed (the SDK installed)", async
     expect(await server.stop()).toBe(0);
   }
 });
+
+describeProductionChecks({ project: () => project, service: "greeter.v1.Greeter" });
+
+// Last: it edits the project's proto.
+test("npm test fails after a proto edit without regeneration (rpcgen generate --check), passes after npm run generate", () => {
+  const proto = join(project, "proto/greeter/v1/greeter.proto");
+  writeFileSync(
+    proto,
+    readFileSync(proto, "utf8").replace("string name = 1;", "string name = 1;\n  string title = 2;"),
+  );
+  const stale = run("npm", ["test"]);
+  expect(stale.stdout).toContain("src/gen/greeter/v1/greeter_pb.ts: differs from what the protos give now\n");
+  expect(stale.stderr).toContain(
+    "rpcgen: 1 generated file(s) differ from what the protos give now: run rpcgen generate\n",
+  );
+  expect(stale.stdout).not.toMatch(/ℹ pass/); // the tests did not run on stale code
+  expect(stale.status).not.toBe(0);
+  expect(run("npm", ["run", "check"]).status).toBe(1);
+
+  expect(run("npm", ["run", "generate"]).status).toBe(0);
+  const fresh = run("npm", ["test"]);
+  expect(fresh.stdout).toContain("generated code and implementation classes are up to date with the protos\n");
+  expect(fresh.stdout).toMatch(/ℹ pass 6\nℹ fail 0/);
+  expect(fresh.status).toBe(0);
+}, 120_000);

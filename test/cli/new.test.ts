@@ -1,8 +1,8 @@
 // `rpcgen new` as a subprocess in temp folders, without a terminal, for every rule of the
 // command: names, targets, collisions, --force, --dry-run, and writing only inside the target.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { installSource } from "../../src/cli/install-source.js";
 import { renderTemplate } from "../../src/cli/template.js";
@@ -169,6 +169,23 @@ describe("the command line", () => {
     expect(help.stdout).toContain("--no-install");
   });
 
+  test("new --help names every template of the templates folder", () => {
+    const help = rpcgen(["new", "--help"], temp.make());
+    expect(help.stdout.replace(/\s+/g, " ")).toContain("Template: greeter, chat, pubsub (default greeter)");
+  });
+
+  test("rpcgen nwe x: the unknown command and the nearest one, exit code 1", () => {
+    const run = rpcgen(["nwe", "x"], temp.make());
+    expect(run.stderr).toBe('rpcgen: Unknown command "nwe". Did you mean "new"?\n');
+    expect(run.status).toBe(1);
+  });
+
+  test("--pm bun: one line, exit code 1", () => {
+    const run = rpcgen(["new", "svc", "--pm", "bun"], temp.make());
+    expect(run.stderr).toBe('rpcgen: --pm "bun" is not one of "npm", "pnpm", "yarn" (see rpcgen --help)\n');
+    expect(run.status).toBe(1);
+  });
+
   test("--version prints the version", () => {
     const run = rpcgen(["--version"], temp.make());
     expect(run.stdout).toBe(`${VERSION}\n`);
@@ -192,6 +209,68 @@ describe("the command line", () => {
     const run = rpcgen(["new", "svc", "--no-install"], cwd, { npm_config_user_agent: "pnpm/9.1.0 npm/? node/v20" });
     expect(run.stdout).toContain("  pnpm install\n  pnpm start");
   });
+});
+
+describe("installing", () => {
+  test("--pm pnpm without pnpm on PATH: a user error in one line, the files are in place", () => {
+    const cwd = temp.make();
+    const emptyPath = temp.make(); // rpcgen runs on process.execPath; nothing else is found
+    const run = rpcgen(["new", "svc", "--pm", "pnpm"], cwd, { PATH: emptyPath });
+    expect(run.stderr).toBe(
+      `rpcgen: pnpm is not installed (not found on PATH); the project files are in place in ${join(cwd, "svc")}: install pnpm and run \`pnpm install\` there, or pass --pm npm\n`,
+    );
+    expect(run.status).toBe(1);
+    expect(files(join(cwd, "svc"))).toEqual(planned);
+  });
+
+  // npm against a registry that refuses connections, with an empty cache: a real install failure.
+  const failingNpm = (cache: string) => ({
+    npm_config_registry: "http://127.0.0.1:9/",
+    npm_config_cache: cache,
+    npm_config_fetch_retries: "0",
+    npm_config_offline: "false",
+    npm_config_prefer_offline: "false",
+  });
+
+  test("a failed install: the step says failed, not done; npm's output, then one line", () => {
+    const cwd = temp.make();
+    const run = rpcgen(["new", "svc", "--pm", "npm"], cwd, failingNpm(temp.make()));
+    expect(run.stdout).toContain("Installing dependencies with npm...\nInstalling dependencies with npm: failed\n");
+    expect(run.stdout).not.toMatch(/Installing dependencies with npm: done/);
+    expect(run.stderr).toMatch(/^npm error /m);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `\nrpcgen: npm install failed \\(exit code \\d+\\) in ${join(cwd, "svc")}; the project files are in place\n$`,
+      ),
+    );
+    expect(run.status).toBe(1);
+  }, 60_000);
+
+  test("on a terminal, npm's error text comes after the spinner's line, not on it", () => {
+    const cwd = temp.make();
+    // script(1) gives rpcgen a pseudo-terminal, so it draws the spinner.
+    const command = ["node", cliBin, "new", "svc", "--yes", "--pm", "npm"].map((a) => `'${a}'`).join(" ");
+    const run = spawnSync("script", ["-qec", command, "/dev/null"], {
+      cwd,
+      encoding: "utf8",
+      timeout: 60_000,
+      env: {
+        ...process.env,
+        ...failingNpm(temp.make()),
+        CI: "",
+        PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+      },
+    });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what is stripped
+    const screenLines = run.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/\r?\n|\r/);
+    const npmLine = screenLines.findIndex((line) => line.includes("npm error"));
+    expect(npmLine, run.stdout).toBeGreaterThan(0);
+    expect(screenLines[npmLine]).toMatch(/^npm error /);
+    const failedLine = screenLines.findIndex((line) => line.includes("Installing dependencies with npm: failed"));
+    expect(failedLine).toBeGreaterThan(-1);
+    expect(failedLine).toBeLessThan(npmLine);
+    expect(run.stdout).toContain("the project files are in place");
+  }, 60_000);
 });
 
 test("on a terminal it asks for the name and template that were not given", async () => {

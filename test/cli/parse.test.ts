@@ -70,8 +70,10 @@ describe("rpcgen new", () => {
     expect(call?.options).toMatchObject({ name: undefined });
   });
 
-  test("an unknown package manager is a user error", async () => {
-    await expect(parse(["new", "svc", "--pm", "bun"])).rejects.toThrow(UserError);
+  test("an unknown package manager is a user error in one line", async () => {
+    await expect(parse(["new", "svc", "--pm", "bun"])).rejects.toThrow(
+      new UserError('--pm "bun" is not one of "npm", "pnpm", "yarn" (see rpcgen --help)'),
+    );
   });
 
   test("an unknown flag is a user error", async () => {
@@ -81,12 +83,20 @@ describe("rpcgen new", () => {
 
 describe("rpcgen generate", () => {
   test("defaults to the current folder", async () => {
-    expect(await parse(["generate"])).toEqual([{ command: "generate", options: { dir: undefined, sync: true } }]);
+    expect(await parse(["generate"])).toEqual([
+      { command: "generate", options: { dir: undefined, sync: true, check: false } },
+    ]);
   });
 
   test("--dir", async () => {
     expect(await parse(["generate", "--dir", "p", "--no-sync"])).toEqual([
-      { command: "generate", options: { dir: "p", sync: false } },
+      { command: "generate", options: { dir: "p", sync: false, check: false } },
+    ]);
+  });
+
+  test("--check", async () => {
+    expect(await parse(["generate", "--check"])).toEqual([
+      { command: "generate", options: { dir: undefined, sync: true, check: true } },
     ]);
   });
 });
@@ -109,8 +119,17 @@ test("no command is a user error", async () => {
   await expect(parse([])).rejects.toThrow(UserError);
 });
 
-test("an unknown command is a user error", async () => {
-  await expect(parse(["frob"])).rejects.toThrow(UserError);
+test("an unknown command is a user error naming it and the nearest command", async () => {
+  await expect(parse(["nwe", "x"])).rejects.toThrow(new UserError('Unknown command "nwe". Did you mean "new"?'));
+  await expect(parse(["genrate"])).rejects.toThrow(
+    new UserError('Unknown command "genrate". Did you mean "generate"?'),
+  );
+  await expect(parse(["snyc", "--check"])).rejects.toThrow(
+    new UserError('Unknown command "snyc". Did you mean "sync"?'),
+  );
+  await expect(parse(["frob"])).rejects.toThrow(
+    new UserError('Unknown command "frob". Commands: new, generate, sync.'),
+  );
 });
 
 describe("exit codes", () => {

@@ -40,6 +40,16 @@ export class EtcdAdmin {
     return (await this.get(key))?.value ?? null;
   }
 
+  /** The keys under `prefix` with their values. */
+  async entries(prefix: string): Promise<AdminKeyValue[]> {
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const res = await this.post<{ kvs?: Array<{ key: string; value?: string; lease?: string }> }>("kv/range", {
+      key: b64(prefix),
+      range_end: b64(end),
+    });
+    return (res.kvs ?? []).map((kv) => ({ key: unb64(kv.key), value: unb64(kv.value), lease: kv.lease }));
+  }
+
   async keys(prefix: string): Promise<string[]> {
     const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
     const res = await this.post<{ kvs?: Array<{ key: string }> }>("kv/range", {

@@ -72,8 +72,16 @@ export class Program {
   /** The exit code once it has exited (null if a signal killed it). */
   readonly exited: Promise<number | null>;
 
-  constructor(project: string, script: string, env: NodeJS.ProcessEnv = {}, args: string[] = []) {
-    this.child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  /** `built`: run with plain node, as a built program (`node dist/src/server.js`) runs under a supervisor. */
+  constructor(
+    project: string,
+    script: string,
+    env: NodeJS.ProcessEnv = {},
+    args: string[] = [],
+    options: { built?: boolean } = {},
+  ) {
+    const node = options.built ? [] : ["--import", "tsx"];
+    this.child = spawn(process.execPath, [...node, script, ...args], {
       cwd: project,
       env: { ...process.env, ...env },
     });
@@ -136,8 +144,8 @@ export class Programs {
 
   constructor(readonly project: () => string) {}
 
-  start(script: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Program {
-    const program = new Program(this.project(), script, env, args);
+  start(script: string, env: NodeJS.ProcessEnv = {}, args: string[] = [], options: { built?: boolean } = {}): Program {
+    const program = new Program(this.project(), script, env, args, options);
     this.#running.push(program);
     return program;
   }

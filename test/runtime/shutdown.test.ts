@@ -87,3 +87,34 @@ it("forces the connections closed when a call outlives the grace period and the 
     client.$close();
   }
 });
+
+it("aborting `force` (a second Ctrl-C) ends every call with UNAVAILABLE at once, unary and streams", async () => {
+  const impl = new GatedEcho();
+  let health!: ReturnType<typeof addHealthService>;
+  const server = await startServer((s) => {
+    registerEchoServiceServer(s, impl);
+    health = addHealthService(s);
+  });
+  const client = new EchoServiceClient(server.address, grpc.credentials.createInsecure());
+  try {
+    const unary = settle(client.echo({ text: "gate" }));
+    const serverStream = client.serverStream({ text: "hang" });
+    expect((await serverStream.recv())?.index).toBe(0);
+    await expect.poll(() => impl.started).toContain("gate");
+    const force = new AbortController();
+    // A grace period far longer than the test: only `force` can end these calls in time.
+    const shutdown = shutdownGracefully(server.server, {
+      graceMs: 600_000,
+      forceAfterMs: 600_000,
+      force: force.signal,
+    });
+    expect(health.status("")).toBe(ServingStatus.NOT_SERVING);
+    force.abort();
+    await shutdown;
+    expect(await unary).toBe("UNAVAILABLE: server is shutting down");
+    expect(await settle(serverStream.recv())).toBe("UNAVAILABLE: server is shutting down");
+  } finally {
+    impl.open();
+    client.$close();
+  }
+});

@@ -2,18 +2,21 @@
 // from it and installed from that tarball, its own tests (both brokers), typecheck, then its
 // server and terminal client, driven through stdin: three users on two instances sharing a
 // real redis-server, Redis restarted under connected users, etcd discovery, shutdown.
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
 import { type Program, Programs, packAll, runIn, scaffoldProject } from "../helpers/project.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
+import { describeProductionChecks } from "./production-checks.js";
 import {
   eventually,
   type Finished,
   projectFiles,
   runInBackground,
   runScript,
+  screenLines,
   templateFiles,
 } from "./project-processes.js";
 
@@ -48,7 +51,7 @@ afterAll(async () => {
 
 test("the project's own npm test passes, the broker contract against both memory and Redis", async () => {
   const result = await ownTests;
-  expect(result.stdout).toMatch(/ℹ pass 50\nℹ fail 0\nℹ cancelled 0\nℹ skipped 0\n/);
+  expect(result.stdout).toMatch(/ℹ pass 60\nℹ fail 0\nℹ cancelled 0\nℹ skipped 0\n/);
   expect(result.status).toBe(0);
 }, 120_000);
 
@@ -69,7 +72,7 @@ test("the project typechecks under strict with TypeScript 5.9 too", () => {
 }, 120_000);
 
 test("no Redis: memory broker with a warning; SIGTERM ends sessions with UNAVAILABLE and exits 0", async () => {
-  const server = programs.start("src/server.ts", { PORT: "0", BROKER: "", REDIS_URL: "" });
+  const server = programs.start("src/server.ts", { PORT: "0", BROKER: "", REDIS_URL: "", SHUTDOWN_GRACE_MS: "300" });
   const address = await server.address();
   expect(server.output).toContain(
     "warning: BROKER=auto and no REDIS_URL: using the in-memory broker: single instance only, messages do not cross server instances\n",
@@ -86,6 +89,40 @@ test("no Redis: memory broker with a warning; SIGTERM ends sessions with UNAVAIL
   }
 });
 
+test("on a terminal the client draws its prompt again after each line, and an error gets a line of its own", async () => {
+  const server = programs.start("src/server.ts", { PORT: "0", BROKER: "", REDIS_URL: "", SHUTDOWN_GRACE_MS: "300" });
+  const address = await server.address();
+  const listener = chatClient("lee", { CHAT_ADDRS: address });
+  await joined(listener, "lee");
+  // script(1) runs the client on a pseudo-terminal, as a person at a terminal would.
+  const command = [process.execPath, "--import", "tsx", "src/client.ts", "--name", "kim"]
+    .map((a) => `'${a}'`)
+    .join(" ");
+  const kim = spawn("script", ["-qfec", command, "/dev/null"], {
+    cwd: project,
+    env: { ...process.env, CHAT_ADDRS: address },
+  });
+  let raw = "";
+  kim.stdout.on("data", (c: Buffer) => {
+    raw += c;
+  });
+  const exited = new Promise<number | null>((resolve) => kim.once("exit", resolve));
+  try {
+    await eventually("kim joins", () => raw.includes("joining as kim"));
+    kim.stdin.write("hello there\r");
+    await line(listener, "[Broadcast] kim: hello there");
+    // After the line is sent, the screen ends with a fresh prompt, not an empty line.
+    await eventually("the prompt is drawn again", () => screenLines(raw).at(-1) === "> ");
+    expect(await server.stop()).toBe(0);
+    expect(await exited).toBe(1);
+    const screen = screenLines(raw);
+    const failed = screen.filter((l) => l.includes("chat failed"));
+    expect(failed, raw).toEqual(["chat failed: UNAVAILABLE: server is shutting down"]);
+  } finally {
+    kim.kill("SIGKILL");
+  }
+}, 60_000);
+
 describe("two instances on one Redis, registered in etcd", () => {
   let etcd: EtcdServer;
   let a: Program;
@@ -95,7 +132,7 @@ describe("two instances on one Redis, registered in etcd", () => {
   const servers = new Programs(() => project);
   beforeAll(async () => {
     etcd = await startEtcd();
-    const env = { PORT: "0", ETCD_ENDPOINTS: etcd.endpoint, ...onRedis() };
+    const env = { PORT: "0", ETCD_ENDPOINTS: etcd.endpoint, SHUTDOWN_GRACE_MS: "300", ...onRedis() };
     [a, b] = [servers.start("src/server.ts", env), servers.start("src/server.ts", env)];
     const [addressA, addressB] = await Promise.all([a.address(), b.address()]);
     [onA, onB] = [{ CHAT_ADDRS: addressA }, { CHAT_ADDRS: addressB }];
@@ -189,4 +226,10 @@ describe("two instances on one Redis, registered in etcd", () => {
   test("both servers stop on SIGTERM with exit code 0", async () => {
     for (const s of [a, b]) expect(await s.stop()).toBe(0);
   });
+});
+
+describeProductionChecks({
+  project: () => project,
+  service: "chat.v1.ChatService",
+  env: { BROKER: "", REDIS_URL: "" },
 });

@@ -85,3 +85,37 @@ export function projectFiles(dir: string): Array<[string, string]> {
     .sort()
     .map((path): [string, string] => [path, readFileSync(join(dir, path), "utf8")]);
 }
+
+/**
+ * What a terminal shows for `raw` output, line by line: enough of a VT100 for readline's
+ * redraws (carriage return, cursor to column, erase line / to end of line or screen); other
+ * escape sequences are dropped.
+ */
+export function screenLines(raw: string): string[] {
+  const lines: string[] = [""];
+  let column = 0;
+  const write = (text: string) => {
+    const line = lines[lines.length - 1]!.padEnd(column);
+    lines[lines.length - 1] = line.slice(0, column) + text + line.slice(column + text.length);
+    column += text.length;
+  };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences are what is parsed
+  for (const token of raw.split(/(\x1b\[[0-9;?]*[A-Za-z]|\r|\n)/)) {
+    if (token === "") continue;
+    if (token === "\n") {
+      lines.push("");
+      column = 0;
+    } else if (token === "\r") {
+      column = 0;
+    } else if (token.startsWith("\x1b[")) {
+      const command = token.at(-1);
+      const n = Number(token.slice(2, -1).split(";")[0] || "0");
+      if (command === "G") column = Math.max(0, n - 1);
+      else if (command === "K" && n === 2) lines[lines.length - 1] = "";
+      else if (command === "K" || command === "J") lines[lines.length - 1] = lines[lines.length - 1]!.slice(0, column);
+    } else {
+      write(token);
+    }
+  }
+  return lines;
+}

@@ -8,6 +8,7 @@ import { repoRoot, tempDirs } from "../helpers/cli.js";
 import { type EtcdServer, startEtcd } from "../helpers/etcd.js";
 import { type Program, Programs, packAll, runIn, scaffoldProject } from "../helpers/project.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
+import { describeProductionChecks } from "./production-checks.js";
 import {
   eventually,
   type Finished,
@@ -45,7 +46,7 @@ afterAll(async () => {
 
 test("the project's own npm test passes, the broker contract against both memory and Redis", async () => {
   const result = await ownTests;
-  expect(result.stdout).toMatch(/ℹ pass 37\nℹ fail 0\nℹ cancelled 0\nℹ skipped 0\n/);
+  expect(result.stdout).toMatch(/ℹ pass 44\nℹ fail 0\nℹ cancelled 0\nℹ skipped 0\n/);
   expect(result.status).toBe(0);
 }, 120_000);
 
@@ -96,7 +97,7 @@ describe("two instances on one Redis, registered in etcd", () => {
   const servers = new Programs(() => project);
   beforeAll(async () => {
     etcd = await startEtcd();
-    const env = { ETCD_ENDPOINTS: etcd.endpoint, ...onRedis() };
+    const env = { ETCD_ENDPOINTS: etcd.endpoint, SHUTDOWN_GRACE_MS: "300", ...onRedis() };
     [a, b] = [
       servers.start("src/server.ts", { PORT: "0", ...env }),
       servers.start("src/server.ts", { PORT: "0", ...env }),
@@ -192,7 +193,17 @@ describe("two instances on one Redis, registered in etcd", () => {
     const subscriber = programs.start("src/subscribe.ts", { PUBSUB_ADDRS: addressA }, ["--topic", "news"]);
     await subscriber.waitFor(/subscribed to news at/);
     expect(await a.stop()).toBe(0);
-    await subscriber.waitFor(/subscription lost \(server is shutting down\); subscribing again in \d+ ms/);
+    await subscriber.waitFor(/subscription lost \(UNAVAILABLE: server is shutting down\); subscribing again in \d+ ms/);
+    // A is gone: the retries find nobody there, in one short line each, without grpc-js's wording.
+    const port = addressA.split(":")[1];
+    await subscriber.waitFor(
+      new RegExp(
+        `subscription lost \\(UNAVAILABLE: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); subscribing again in \\d+ ms\n`,
+      ),
+    );
+    expect(subscriber.output).not.toMatch(/Last error|Resolution note|No connection established/);
     expect(await b.stop()).toBe(0);
   });
 });
+
+describeProductionChecks({ project: () => project, service: "pubsub.v1.PubSub", env: { BROKER: "", REDIS_URL: "" } });

@@ -60,15 +60,24 @@ export async function newProject(options: NewOptions): Promise<void> {
     writePlan(target, plan, overwrite),
   );
   if (options.install) {
-    await step(`Installing dependencies with ${pm}`, async () => {
-      const { code, output } = await runCommand(pm, ["install"], { cwd: target });
-      if (code !== 0) {
-        process.stderr.write(output.split("\n").slice(-20).join("\n"));
-        throw new UserError(`${pm} install failed (exit code ${code}) in ${target}; the project files are in place`);
-      }
-    });
+    await step(`Installing dependencies with ${pm}`, () => install(pm, target));
   }
   printNextSteps(target, pm, options.install, nextSteps(template));
+}
+
+/** `<pm> install` in the new project; every failure is the user's to fix, and the files stay. */
+async function install(pm: PackageManager, target: string): Promise<void> {
+  const { code, output } = await runCommand(pm, ["install"], { cwd: target }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw err;
+    throw new UserError(
+      `${pm} is not installed (not found on PATH); the project files are in place in ${target}: install ${pm} and run \`${pm} install\` there, or pass --pm npm`,
+    );
+  });
+  if (code !== 0) {
+    throw new UserError(`${pm} install failed (exit code ${code}) in ${target}; the project files are in place`, {
+      detail: output.split("\n").slice(-20).join("\n"),
+    });
+  }
 }
 
 function printNextSteps(target: string, pm: PackageManager, installed: boolean, next: NextStep[]): void {

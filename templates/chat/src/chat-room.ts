@@ -43,9 +43,6 @@ export class ChatRoom extends UnimplementedChatServiceServer {
   readonly #nameTtlMs: number;
   readonly #log: (line: string) => void;
   readonly #sessions = new Set<Session>();
-  /** What ends each open call when shutdown starts: a set, not listeners on one shared signal. */
-  readonly #onShutdown = new Set<() => void>();
-  #stopping = false;
   #refresh: NodeJS.Timeout | undefined;
 
   constructor(
@@ -69,7 +66,7 @@ export class ChatRoom extends UnimplementedChatServiceServer {
     requests: RequestStream<typeof ChatMessageSchema>,
     stream: ServerStream<typeof ChatMessageSchema>,
   ) {
-    const first = await this.#unlessStopping(requests.recv());
+    const first = await requests.recv();
     if (first === undefined) return; // closed before joining
     const name = first.from;
     if (!NAME.test(name)) {
@@ -86,16 +83,15 @@ export class ChatRoom extends UnimplementedChatServiceServer {
     if (!claimed) throw new RpcError(Code.ALREADY_EXISTS, `the name ${name} is taken`);
 
     const { queue } = session;
+    // The call ends however it ends (the client goes, graceful shutdown's UNAVAILABLE): its
+    // signal aborts, the queue ends the loop below, and the user leaves the room.
     const onCancel = () => queue.close(stream.signal.reason as Error);
-    const onStop = () => queue.close(shuttingDown());
     stream.signal.addEventListener("abort", onCancel);
-    this.#onShutdown.add(onStop);
     this.#add(session);
     const subscriptions: Subscription[] = [];
     let joined = false;
     try {
       if (stream.signal.aborted) onCancel();
-      if (this.#stopping) onStop();
       const deliver = (raw: string) => {
         const message = decode(raw);
         // Your own broadcasts are not echoed back; your own join is, as the sign you are in.
@@ -123,16 +119,9 @@ export class ChatRoom extends UnimplementedChatServiceServer {
       }
     } finally {
       stream.signal.removeEventListener("abort", onCancel);
-      this.#onShutdown.delete(onStop);
       queue.close();
       await this.#leave(session, subscriptions, joined);
     }
-  }
-
-  /** Ends every session with UNAVAILABLE ("server is shutting down"); their users leave the room. */
-  shutdown(): void {
-    this.#stopping = true;
-    for (const end of [...this.#onShutdown]) end();
   }
 
   async #readMessages(session: Session, requests: RequestStream<typeof ChatMessageSchema>): Promise<void> {
@@ -186,16 +175,6 @@ export class ChatRoom extends UnimplementedChatServiceServer {
       await this.#broker.publish(ROOM_CHANNEL, encode({ kind: Kind.LEAVE, from: session.name })).catch(report);
     }
   }
-
-  /** `promise`, or UNAVAILABLE as soon as shutdown starts. */
-  #unlessStopping<T>(promise: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const onStop = () => reject(shuttingDown());
-      if (this.#stopping) onStop();
-      this.#onShutdown.add(onStop);
-      promise.then(resolve, reject).finally(() => this.#onShutdown.delete(onStop));
-    });
-  }
 }
 
 function encode(init: { kind: Kind; from: string; to?: string; text?: string }): string {
@@ -212,8 +191,4 @@ function decode(raw: string): ChatMessage | undefined {
 
 function notice(text: string): ChatMessage {
   return create(ChatMessageSchema, { kind: Kind.NOTICE, text });
-}
-
-function shuttingDown(): RpcError {
-  return new RpcError(Code.UNAVAILABLE, "server is shutting down");
 }

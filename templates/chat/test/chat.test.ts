@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { type BidiStreamCall, Code, RpcError } from "@rpcgen/runtime";
+import { type BidiStreamCall, Code, RpcError, shutdownGracefully } from "@rpcgen/runtime";
 import type { Broker } from "../src/broker.js";
 import { ChatRoom } from "../src/chat-room.js";
 import { type ChatMessage, type ChatMessageSchema, Kind } from "../src/gen/chat/v1/chat_pb.js";
@@ -30,9 +30,8 @@ async function startInstance(broker: Broker) {
     room,
     client,
     async stop() {
-      const stopped = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      room.shutdown();
-      await stopped;
+      // As src/server.ts stops, with no grace period: open streams end with UNAVAILABLE at once.
+      await shutdownGracefully(server, { graceMs: 0 });
       client.$close();
     },
   };

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { RpcError } from "@rpcgen/runtime";
 import { serviceTarget } from "@rpcgen/runtime/discovery";
-import { loadConfig } from "./config.js";
+import { loadConfigOrExit } from "./config.js";
 import { GreeterClient, GreeterServiceName } from "./gen/greeter/v1/greeter_rpc.js";
 import { startTelemetry } from "./telemetry.js";
 
@@ -13,7 +13,7 @@ const { values } = parseArgs({
 });
 const count = Number(values.count);
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 // etcd:///greeter.v1.Greeter when ETCD_ENDPOINTS is set, else the static addresses.
 const { target, options } = serviceTarget(GreeterServiceName, { addresses: config.addresses });
 console.log(`calling ${GreeterServiceName} at ${target}`);

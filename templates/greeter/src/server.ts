@@ -1,17 +1,31 @@
-// The Greeter server: `npm start`. Listens on HOST:PORT (127.0.0.1:50051); with ETCD_ENDPOINTS
-// set it also registers in etcd, so clients find it as etcd:///greeter.v1.Greeter.
+// The Greeter server: `npm start` in development (through tsx), `node dist/src/server.js` after
+// `npm run build` in production. Listens on HOST:PORT (127.0.0.1:50051) and serves health and
+// reflection beside Greeter; with ETCD_ENDPOINTS set it also registers in etcd, so clients find
+// it as etcd:///greeter.v1.Greeter. Every setting is in src/config.ts.
 import * as grpc from "@grpc/grpc-js";
+import { addHealthService, addReflection, observeServerCalls, shutdownGracefully } from "@rpcgen/runtime";
 import { type Registration, registerInstance } from "@rpcgen/runtime/discovery";
-import { loadConfig } from "./config.js";
+import { loadConfigOrExit } from "./config.js";
 import { GreeterServiceName, registerGreeterServer } from "./gen/greeter/v1/greeter_rpc.js";
 import { GreeterService } from "./greeter.js";
 import { startTelemetry } from "./telemetry.js";
 
-const config = loadConfig();
+const config = loadConfigOrExit();
+// One line per call (LOG_CALLS=0 turns it off): method, peer, status, milliseconds.
+const logCall = observeServerCalls((c) =>
+  console.log(`call ${c.method} ${c.peer} ${c.codeName} ${c.durationMs.toFixed(1)} ms`),
+);
+// Spans and duration metrics when OTEL_ variables ask for them (src/telemetry.ts), else none.
 const telemetry = await startTelemetry("greeter");
-const server = new grpc.Server({ interceptors: telemetry.serverInterceptors });
+const server = new grpc.Server({
+  interceptors: [...telemetry.serverInterceptors, ...(config.logCalls ? [logCall] : [])],
+});
 const greeter = new GreeterService(`pid ${process.pid}`);
 registerGreeterServer(server, greeter);
+// grpc.health.v1.Health: SERVING while up, NOT_SERVING once shutdown starts (for probes and balancers).
+addHealthService(server);
+// Server reflection, so `buf curl` and grpcurl can list and call the services (REFLECTION=0: off).
+if (config.reflection) addReflection(server);
 
 const port = await new Promise<number>((resolve, reject) =>
   server.bindAsync(`${config.host}:${config.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
@@ -24,22 +38,26 @@ const port = await new Promise<number>((resolve, reject) =>
 const address = `${config.host}:${port}`;
 greeter.instance = address;
 
-// Graceful stop: leave etcd first so clients stop picking this instance, then let running
-// calls finish; a second signal, or 10 s, forces it.
+// Stopping (SIGTERM from a supervisor, Ctrl-C): leave etcd first so clients stop picking this
+// instance, then shutdownGracefully: health turns NOT_SERVING, new calls go elsewhere, running
+// calls finish, and streams still open after SHUTDOWN_GRACE_MS end with UNAVAILABLE. A second
+// signal forces it.
 let registration: Registration | undefined;
+const force = new AbortController();
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      console.log(`${signal} again: forcing the shutdown`);
+      force.abort();
+      return;
+    }
     stopping = true;
     console.log(`${signal}: shutting down`);
     await registration?.close();
-    const force = setTimeout(() => server.forceShutdown(), 10_000).unref();
-    server.tryShutdown(async () => {
-      clearTimeout(force);
-      await telemetry.shutdown();
-      process.exit(0);
-    });
+    await shutdownGracefully(server, { graceMs: config.shutdownGraceMs, force: force.signal });
+    await telemetry.shutdown();
+    process.exit(force.signal.aborted ? 1 : 0);
   });
 }
 
@@ -48,9 +66,9 @@ if (config.etcdEndpoints.length > 0) {
   registration = registerInstance({
     service: GreeterServiceName,
     port,
-    // A wildcard listen address is not one clients can dial: then rpcgen detects this host's address.
-    host: config.advertiseHost ?? (["0.0.0.0", "::", "[::]"].includes(config.host) ? undefined : config.host),
+    host: config.advertiseHost, // undefined (HOST is a wildcard): rpcgen detects this host's address
     endpoints: config.etcdEndpoints,
+    ttlSeconds: config.etcdTtlSeconds,
     onEvent: (event) => {
       if (event.type !== "registered") console.log(`etcd: ${event.type} ${event.key}`);
     },
@@ -59,8 +77,15 @@ if (config.etcdEndpoints.length > 0) {
     `greeter listening on ${address} (mode: etcd, registering ${registration.key} at ${config.etcdEndpoints.join(",")})`,
   );
   // While etcd is unreachable this waits (and keeps retrying); the server already serves.
-  await registration.ready;
-  console.log(`greeter registered in etcd as ${registration.key}`);
+  // It rejects only when a signal closes the registration first.
+  if (
+    await registration.ready.then(
+      () => true,
+      () => false,
+    )
+  ) {
+    console.log(`greeter registered in etcd as ${registration.key} (${registration.address})`);
+  }
 } else {
   console.log(`greeter listening on ${address} (mode: direct, no etcd)`);
 }

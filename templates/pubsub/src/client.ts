@@ -5,8 +5,9 @@ import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { RpcError } from "@rpcgen/runtime";
 import { serviceTarget } from "@rpcgen/runtime/discovery";
-import { loadConfig } from "./config.js";
+import { loadConfigOrExit } from "./config.js";
 import { PubSubClient, PubSubServiceName } from "./gen/pubsub/v1/pubsub_rpc.js";
+import { statusText } from "./status-text.js";
 import { startTelemetry } from "./telemetry.js";
 
 const { values } = parseArgs({
@@ -15,7 +16,7 @@ const { values } = parseArgs({
 const topic = values.topic;
 const count = Number(values.count);
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 // etcd:///pubsub.v1.PubSub when ETCD_ENDPOINTS is set, else the static addresses.
 const { target, options } = serviceTarget(PubSubServiceName, { addresses: config.addresses });
 console.log(`calling ${PubSubServiceName} at ${target}`);
@@ -39,7 +40,7 @@ try {
     if (++received === count) break; // leaving the loop cancels the subscription
   }
 } catch (err) {
-  console.error(err instanceof RpcError ? `call failed: ${err.codeName}: ${err.message}` : err);
+  console.error(err instanceof RpcError ? `call failed: ${statusText(err)}` : err);
   process.exitCode = 1;
 } finally {
   client.$close();

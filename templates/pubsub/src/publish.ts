@@ -6,8 +6,9 @@ import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { RpcError } from "@rpcgen/runtime";
 import { serviceTarget } from "@rpcgen/runtime/discovery";
-import { loadConfig } from "./config.js";
+import { loadConfigOrExit } from "./config.js";
 import { PubSubClient, PubSubServiceName } from "./gen/pubsub/v1/pubsub_rpc.js";
+import { statusText } from "./status-text.js";
 
 const { values, positionals } = parseArgs({
   options: { topic: { type: "string", default: "news" } },
@@ -28,7 +29,7 @@ async function* messages() {
   for await (const line of lines) if (line !== "") yield { topic, message: line };
 }
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 // etcd:///pubsub.v1.PubSub when ETCD_ENDPOINTS is set, else the static addresses.
 const { target, options } = serviceTarget(PubSubServiceName, { addresses: config.addresses });
 const client = new PubSubClient(target, grpc.credentials.createInsecure(), options);
@@ -36,7 +37,7 @@ try {
   const summary = await client.publish(messages());
   console.log(`published ${summary.count} message${summary.count === 1 ? "" : "s"} to ${topic}`);
 } catch (err) {
-  console.error(err instanceof RpcError ? `publish failed: ${err.codeName}: ${err.message}` : err);
+  console.error(err instanceof RpcError ? `publish failed: ${statusText(err)}` : err);
   process.exitCode = 1;
 } finally {
   client.$close();

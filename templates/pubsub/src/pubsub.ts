@@ -28,9 +28,6 @@ export interface PubSubOptions {
 export class PubSubService extends UnimplementedPubSubServer {
   readonly #broker: Broker;
   readonly #maxPending: number;
-  /** What ends each open call when shutdown starts: a set, not listeners on one shared signal. */
-  readonly #onShutdown = new Set<() => void>();
-  #stopping = false;
 
   /** `instance` (host:port) goes into each message's `origin` and the `served-by` header. */
   constructor(
@@ -48,7 +45,7 @@ export class PubSubService extends UnimplementedPubSubServer {
     let count = 0;
     const topics = new Set<string>();
     for (;;) {
-      const request = await this.#unlessStopping(requests.recv());
+      const request = await requests.recv();
       if (request === undefined) break; // the publisher closed its side
       const topic = checkTopic(request.topic);
       const event = create(SubscribeResponseSchema, { topic, message: request.message, origin: this.instance });
@@ -74,14 +71,13 @@ export class PubSubService extends UnimplementedPubSubServer {
   override async subscribe(request: SubscribeRequest, stream: ServerStream<typeof SubscribeResponseSchema>) {
     const topic = checkTopic(request.topic);
     const queue = new MessageQueue<SubscribeResponse>(this.#maxPending);
+    // The call ends however it ends (client cancel, deadline, graceful shutdown's UNAVAILABLE):
+    // its signal aborts, and the queue ends the loop below.
     const onCancel = () => queue.close(stream.signal.reason as Error);
-    const onStop = () => queue.close(shuttingDown());
     stream.signal.addEventListener("abort", onCancel);
-    this.#onShutdown.add(onStop);
     let subscription: Subscription | undefined;
     try {
       if (stream.signal.aborted) onCancel();
-      if (this.#stopping) onStop();
       if (!queue.closed) {
         const deliver = (raw: string) => queue.push(decode(raw, topic));
         subscription = await this.#broker.subscribe(topicChannel(topic), deliver).catch((err: Error) => {
@@ -90,32 +86,15 @@ export class PubSubService extends UnimplementedPubSubServer {
       }
       // Unless the call died meanwhile: tell the client it is subscribed.
       if (!queue.closed) stream.sendHeader({ "served-by": this.instance });
-      // Ends by throwing the reason the queue was closed: cancelled, too slow, shutting down.
+      // Ends by throwing the reason the queue was closed: cancelled, too slow.
       for (let message = await queue.next(); message !== undefined; message = await queue.next()) {
         await stream.send(message);
       }
     } finally {
       stream.signal.removeEventListener("abort", onCancel);
-      this.#onShutdown.delete(onStop);
       queue.close();
       subscription?.unsubscribe().catch((err: Error) => console.error(`unsubscribe ${topic}: ${err.message}`));
     }
-  }
-
-  /** Ends every open call with UNAVAILABLE ("server is shutting down"), so that clients go elsewhere. */
-  shutdown(): void {
-    this.#stopping = true;
-    for (const end of [...this.#onShutdown]) end();
-  }
-
-  /** `promise`, or UNAVAILABLE as soon as shutdown starts. */
-  #unlessStopping<T>(promise: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const onStop = () => reject(shuttingDown());
-      if (this.#stopping) onStop();
-      this.#onShutdown.add(onStop);
-      promise.then(resolve, reject).finally(() => this.#onShutdown.delete(onStop));
-    });
   }
 }
 
@@ -124,10 +103,6 @@ function checkTopic(topic: string): string {
     throw new RpcError(Code.INVALID_ARGUMENT, "topic must be 1 to 200 characters, without spaces");
   }
   return topic;
-}
-
-function shuttingDown(): RpcError {
-  return new RpcError(Code.UNAVAILABLE, "server is shutting down");
 }
 
 /** A message from the broker; text that is not ours (e.g. `redis-cli PUBLISH`) arrives as is. */

@@ -7,8 +7,9 @@ import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { Code, RpcError } from "@rpcgen/runtime";
 import { serviceTarget } from "@rpcgen/runtime/discovery";
-import { loadConfig } from "./config.js";
+import { loadConfigOrExit } from "./config.js";
 import { PubSubClient, PubSubServiceName } from "./gen/pubsub/v1/pubsub_rpc.js";
+import { statusText } from "./status-text.js";
 
 const { values } = parseArgs({
   options: { topic: { type: "string", default: "news" }, count: { type: "string" } },
@@ -16,7 +17,7 @@ const { values } = parseArgs({
 const topic = values.topic;
 const count = values.count === undefined ? Number.POSITIVE_INFINITY : Number(values.count);
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 // etcd:///pubsub.v1.PubSub when ETCD_ENDPOINTS is set, else the static addresses.
 const { target, options } = serviceTarget(PubSubServiceName, { addresses: config.addresses });
 const client = new PubSubClient(target, grpc.credentials.createInsecure(), options);
@@ -46,11 +47,11 @@ while (!stop.signal.aborted && received < count) {
     const unavailable = err instanceof RpcError && err.code === Code.UNAVAILABLE;
     if (unavailable && subscribedOnce) {
       const delay = Math.min(100 * 2 ** retry++, 5000);
-      console.error(`subscription lost (${err.message}); subscribing again in ${delay} ms`);
+      console.error(`subscription lost (${statusText(err)}); subscribing again in ${delay} ms`);
       await sleep(delay, undefined, { signal: stop.signal }).catch(() => {});
       continue;
     }
-    console.error(err instanceof RpcError ? `subscribe failed: ${err.codeName}: ${err.message}` : err);
+    console.error(err instanceof RpcError ? `subscribe failed: ${statusText(err)}` : err);
     process.exitCode = 1;
     break;
   }

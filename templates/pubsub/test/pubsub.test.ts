@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { Code, RpcError, type ServerStreamCall } from "@rpcgen/runtime";
+import { Code, RpcError, type ServerStreamCall, shutdownGracefully } from "@rpcgen/runtime";
 import type { Broker } from "../src/broker.js";
 import type { SubscribeResponse, SubscribeResponseSchema } from "../src/gen/pubsub/v1/pubsub_pb.js";
 import { PubSubClient, registerPubSubServer } from "../src/gen/pubsub/v1/pubsub_rpc.js";
@@ -32,9 +32,8 @@ async function startInstance(broker: Broker) {
     service,
     client,
     async stop() {
-      const stopped = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      service.shutdown();
-      await stopped;
+      // As src/server.ts stops, with no grace period: open streams end with UNAVAILABLE at once.
+      await shutdownGracefully(server, { graceMs: 0 });
       client.$close();
     },
   };

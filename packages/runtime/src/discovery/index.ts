@@ -20,6 +20,7 @@ export {
   type RegistrationEvent,
   registerInstance,
 } from "./registration.js";
+export { advertisedHost, parseEtcdEndpoints, parseEtcdTtl } from "./server-settings.js";
 export { type ServiceTargetOptions, serviceTarget } from "./service-target.js";
 export { type ClientTarget, roundRobinOptions, staticTarget } from "./static-target.js";
 
