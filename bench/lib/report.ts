@@ -158,7 +158,7 @@ function pairedRatios(
  * paired ratios is steadier than the ratio of two medians. Quartiles show the spread.
  */
 export function pairedTable(samples: Sample[], variants: VariantName[], scenarios: ScenarioName[]): string {
-  const compared = variants.filter((v) => v === "rpcgen" || v === "glue-again");
+  const compared = variants.filter((v) => v === "rpcgen" || v === "glue-again" || v === "glue-2.13");
   const cell = (values: number[]) =>
     `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
   const header = [
