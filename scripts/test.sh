@@ -46,7 +46,7 @@ run_line() { # <version> <label> [vitest args...]
 }
 for line in $(bash scripts/node-lines.sh); do run_line "$line" "line $line" "$@"; done
 # The floor: what engines promises at its lowest, on the paths that depend on the Node version
-# (require(esm) for CommonJS output, the CLI's dependencies, the plugin's module hook, gRPC).
+# (CommonJS output and the CommonJS build, the CLI's dependencies, the plugin's module hook, gRPC).
 run_line "$(bash scripts/node-lines.sh floor)" "floor of engines, smoke" "$@" \
   test/plugin/plugin-cli.test.ts test/runtime/e2e-commonjs.test.ts test/runtime/e2e-echo.test.ts test/cli/parse.test.ts test/cli/new.test.ts
 

@@ -10,7 +10,12 @@ const json = (path: string) => JSON.parse(readFileSync(join(root, path), "utf8")
 const lines = (which: string) =>
   execFileSync("bash", [join(root, "scripts/node-lines.sh"), which], { encoding: "utf8" }).trim();
 const templates = readdirSync(join(root, "templates")).map((t) => `templates/${t}/package.json`);
-const manifests = ["package.json", ...templates];
+const manifests = [
+  "package.json",
+  "packages/runtime/package.json",
+  "packages/create-rpcgen/package.json",
+  ...templates,
+];
 
 /** `^22.12.0 || ^24.0.0 || >=26.0.0` from the lines (22 24 26) and the floor (22.12.0). */
 function enginesFor(all: string[], floor: string): string {

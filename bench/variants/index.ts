@@ -14,17 +14,25 @@ export const VARIANTS = {
   "glue-2.13": { label: "glue on protobuf-es 2.13", load: () => import("./glue-2.13.js") },
   // The OpenTelemetry overhead (`npm run bench:otel`), each against rpcgen without interceptors.
   "rpcgen-again": { label: "rpcgen again (A/A)", load: () => import("./rpcgen.js") },
+  "pass-interceptors": { label: "rpcgen, pass-through interceptors", load: () => import("./pass-interceptors.js") },
   "otel-api": { label: "@rpcgen/runtime/otel, API only (no-op)", load: () => import("./otel-api.js") },
   "otel-sdk": { label: "@rpcgen/runtime/otel, SDK, no-op export", load: () => import("./otel-sdk.js") },
 } as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
 
 export type VariantName = keyof typeof VARIANTS;
 /** The variants that run only when `--variants` names them. */
-const OPT_IN: readonly string[] = ["glue-again", "glue-2.13", "rpcgen-again", "otel-api", "otel-sdk"];
+const OPT_IN: readonly string[] = [
+  "glue-again",
+  "glue-2.13",
+  "rpcgen-again",
+  "pass-interceptors",
+  "otel-api",
+  "otel-sdk",
+];
 /** The variants run unless `--variants` says otherwise: the six the issue lists. */
 export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => !OPT_IN.includes(v));
 /** The OpenTelemetry variants and their A/A, paired with `rpcgen` by `overheadTable`. */
-export const OVERHEAD_VARIANTS: readonly VariantName[] = ["rpcgen-again", "otel-api", "otel-sdk"];
+export const OVERHEAD_VARIANTS: readonly VariantName[] = ["rpcgen-again", "pass-interceptors", "otel-api", "otel-sdk"];
 export const BASELINE: VariantName = "glue";
 
 export function isVariantName(name: string): name is VariantName {
