@@ -53,7 +53,7 @@ run_line "$(bash scripts/node-lines.sh floor)" "floor of engines, smoke" "$@" \
 REPORTS=$reports node -e '
   const fs = require("fs"), path = require("path");
   let passed = 0, failed = 0;
-  for (const version of process.argv.slice(2)) {
+  for (const version of process.argv.slice(1)) { // node -e: the arguments start at argv[1]
     let r = {};
     try { r = JSON.parse(fs.readFileSync(path.join(process.env.REPORTS, version + ".json"), "utf8")); } catch {}
     const p = r.numPassedTests ?? 0, f = r.numFailedTests ?? 0;

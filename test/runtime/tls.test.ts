@@ -32,6 +32,13 @@ describe("TLS", () => {
   });
   afterAll(() => server.stop());
 
+  it("control: plain grpc-js to an IP fails on Node 26 and later (why upstream/tls-ip-servername.ts exists)", async () => {
+    const plain = new EchoServiceClient(server.address, grpc.credentials.createSsl(Buffer.from(certs.ca)));
+    const major = Number(process.versions.node.split(".")[0]);
+    // If Node 26+ starts answering "ok hi" here, grpc-js stopped sending IPs as the TLS server name.
+    expect(await outcome(plain)).toBe(major >= 26 ? "UNAVAILABLE" : "ok hi");
+  });
+
   it("serves a client that trusts the server's CA", async () => {
     const c = new EchoServiceClient(server.address, channelTlsCredentials({ ca: certs.ca }));
     expect(await outcome(c)).toBe("ok hi");

@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import { withoutIpServername } from "../upstream/tls-ip-servername.js";
 
 /** PEM text or bytes, as read from a file. */
 export type Pem = string | Uint8Array;
@@ -38,17 +39,19 @@ export interface ChannelTlsOptions {
 /**
  * TLS channel credentials for a client, with a client certificate for mutual TLS. To check the
  * server's certificate against another name than the target's host, set the channel option
- * `grpc.ssl_target_name_override`.
+ * `grpc.ssl_target_name_override`. Works for IP targets on Node 26 too (see
+ * upstream/tls-ip-servername.ts).
  */
 export function channelTlsCredentials(options: ChannelTlsOptions = {}): grpc.ChannelCredentials {
   if ((options.certChain === undefined) !== (options.privateKey === undefined)) {
     throw new TypeError("certChain and privateKey go together: give both for mutual TLS, or neither");
   }
-  return grpc.credentials.createSsl(
+  const credentials = grpc.credentials.createSsl(
     options.ca === undefined ? null : toBuffer(options.ca),
     options.privateKey === undefined ? null : toBuffer(options.privateKey),
     options.certChain === undefined ? null : toBuffer(options.certChain),
   );
+  return withoutIpServername(credentials);
 }
 
 function toBuffer(pem: Pem): Buffer {
