@@ -1,10 +1,10 @@
 // The packages as users get them, from the tarballs of `npm run pack` (what the registry would
 // serve): `npm create rpcgen` scaffolds; a production install carries the runtime and not the
 // toolchain; an app on another protobuf-es minor version keeps one copy of it.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { repoRoot, tempDirs } from "../helpers/cli.js";
+import { repoRoot, rpcgen, tempDirs } from "../helpers/cli.js";
 import { type Packs, packAll, runIn } from "../helpers/project.js";
 
 const temp = tempDirs();
@@ -172,4 +172,18 @@ server.forceShutdown();
   const run = runIn(app, process.execPath, ["dist/main.js"]);
   expect(run.stderr).toBe("");
   expect(run.stdout).toBe("hello 2.16\n");
+}, 120_000);
+
+test("run from this checkout: the project installs the checkout's packages as copies, and its npm test passes", () => {
+  const created = rpcgen(["new", "from-checkout", "--no-install"], work);
+  expect(created.status, created.stderr).toBe(0);
+  const project = join(work, "from-checkout");
+  const done = install(project);
+  expect(done.status, done.stderr).toBe(0);
+  // Copies, not links: through a link the runtime would load this checkout's grpc-js and protobuf-es.
+  expect(lstatSync(join(project, "node_modules/@rpcgen/runtime")).isSymbolicLink()).toBe(false);
+  expect(lstatSync(join(project, "node_modules/rpcgen")).isSymbolicLink()).toBe(false);
+  const tests = runIn(project, "npm", ["test"]);
+  expect(tests.stdout).toMatch(/ℹ fail 0/);
+  expect(tests.status).toBe(0);
 }, 120_000);
