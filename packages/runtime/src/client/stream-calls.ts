@@ -141,13 +141,12 @@ type WritableClientCall = StatusCall & WritableCall & { end(): void };
  * long stream would pile them up (issue 8).
  */
 export class ClientWriteEnd implements WriteEnd {
+  readonly #call: object;
   #ended: grpc.StatusObject | undefined;
   readonly #waiting = new Set<() => void>();
 
-  constructor(
-    private readonly call: object,
-    status: Promise<grpc.StatusObject>,
-  ) {
+  constructor(call: object, status: Promise<grpc.StatusObject>) {
+    this.#call = call;
     status.then((s) => {
       this.#ended = s;
       for (const wake of this.#waiting) wake();
@@ -157,7 +156,8 @@ export class ClientWriteEnd implements WriteEnd {
 
   outcome(): Error | null | undefined {
     const ended = this.#ended;
-    if (ended === undefined) return isCancelled(this.call) ? new RpcError(Code.CANCELLED, "call cancelled") : undefined;
+    if (ended === undefined)
+      return isCancelled(this.#call) ? new RpcError(Code.CANCELLED, "call cancelled") : undefined;
     // The server already answered; like Go's io.EOF, the message is not sent.
     return ended.code === grpc.status.OK ? null : errorFromStatus(ended);
   }
