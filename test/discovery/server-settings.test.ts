@@ -22,6 +22,13 @@ describe("parseEtcdEndpoints", () => {
     expect(() => parseEtcdEndpoints("0.0.0.0:2379")).toThrow(/^ETCD_ENDPOINTS: "0\.0\.0\.0:2379"/);
     expect(() => parseEtcdEndpoints("x y:1", "MY_ETCD")).toThrow(/^MY_ETCD: /);
   });
+
+  it("refuses a list that mixes https:// and plain entries, as the etcd client would at start", () => {
+    expect(() => parseEtcdEndpoints("https://a:2379,b:2379")).toThrow(
+      "ETCD_ENDPOINTS: mixes https:// and plain entries; one etcd connection uses one scheme",
+    );
+    expect(parseEtcdEndpoints("https://a:2379,https://b:2379")).toEqual(["https://a:2379", "https://b:2379"]);
+  });
 });
 
 describe("parseEtcdTtl", () => {

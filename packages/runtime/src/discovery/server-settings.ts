@@ -1,4 +1,6 @@
-import { isUnspecifiedHost, parseHostPort } from "./instance-value.js";
+import { type EtcdEndpoints, readEndpoints } from "./etcd/endpoints.js";
+import { parseEndpoints } from "./etcd-client.js";
+import { isUnspecifiedHost } from "./instance-value.js";
 import { DEFAULT_TTL_SECONDS } from "./registration.js";
 
 /**
@@ -14,17 +16,26 @@ import { DEFAULT_TTL_SECONDS } from "./registration.js";
  * @throws TypeError naming `variable` for an entry that is not a dialable endpoint.
  */
 export function parseEtcdEndpoints(value: string | undefined, variable = "ETCD_ENDPOINTS"): string[] {
-  const entries = (value ?? "")
-    .split(",")
-    .map((e) => e.trim())
-    .filter((e) => e !== "");
+  const entries = parseEndpoints(value);
+  // The etcd client's own reader, one entry at a time so the message names the bad one.
   for (const entry of entries) {
-    const address = entry.replace(/^https?:\/\//, "").replace(/\/$/, "");
-    if (parseHostPort(address) === undefined || isUnspecifiedHost(address.slice(0, address.lastIndexOf(":")))) {
+    const host = tryRead([entry])?.addresses[0]?.host;
+    if (host === undefined || isUnspecifiedHost(host)) {
       throw new TypeError(`${variable}: "${entry}" is not an etcd endpoint (host:port, e.g. 127.0.0.1:2379)`);
     }
   }
+  if (entries.length > 0 && tryRead(entries) === undefined) {
+    throw new TypeError(`${variable}: mixes https:// and plain entries; one etcd connection uses one scheme`);
+  }
   return entries;
+}
+
+function tryRead(entries: string[]): EtcdEndpoints | undefined {
+  try {
+    return readEndpoints(entries);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
