@@ -1,10 +1,10 @@
 // `rpcgen sync` (and `rpcgen generate`, which runs it) on a fixture project whose hand-written
 // class was moved, renamed and formatted its own way, before and after a proto change.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { repoRoot, rpcgen, tempDirs } from "../helpers/cli.js";
+import { linkRepoPackages, repoRoot, rpcgen, tempDirs } from "../helpers/cli.js";
 
 const temp = tempDirs();
 afterEach(() => temp.cleanup());
@@ -113,12 +113,7 @@ describe("after the proto changed", () => {
     changeProto(dir);
     expect(rpcgen(["generate"], dir).status).toBe(0);
     // The packages the project imports, linked from this checkout (the runtime as built).
-    for (const scope of ["@bufbuild", "@grpc", "@types", "@rpcgen"]) {
-      mkdirSync(join(dir, "node_modules", scope), { recursive: true });
-    }
-    for (const pkg of ["@bufbuild/protobuf", "@grpc/grpc-js", "@types/node", "@rpcgen/runtime"]) {
-      symlinkSync(join(repoRoot, "node_modules", pkg), join(dir, "node_modules", pkg));
-    }
+    linkRepoPackages(dir, ["@bufbuild/protobuf", "@grpc/grpc-js", "@types/node", "@rpcgen/runtime"]);
     writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
     const tsc = spawnSync(join(repoRoot, "node_modules/.bin/tsc"), ["-p", "tsconfig.json", "--noEmit"], {
       cwd: dir,

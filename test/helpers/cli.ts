@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export const repoRoot = join(import.meta.dirname, "../..");
 export const cliBin = join(repoRoot, "bin/rpcgen.js");
@@ -33,4 +33,16 @@ export function tempDirs() {
       for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Links these packages (or whole scopes, `@grpc`) of this repo's node_modules into `project`'s
+ * node_modules, so a temp project resolves them as an installed app would, @rpcgen/runtime
+ * through its package.json "exports" to its build.
+ */
+export function linkRepoPackages(project: string, packages: readonly string[]): void {
+  for (const pkg of packages) {
+    mkdirSync(dirname(join(project, "node_modules", pkg)), { recursive: true });
+    symlinkSync(join(repoRoot, "node_modules", pkg), join(project, "node_modules", pkg));
+  }
 }

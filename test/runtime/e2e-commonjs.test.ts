@@ -3,21 +3,20 @@
 // into a temp project whose node_modules links this repo's packages, so @rpcgen/runtime
 // resolves through its package.json "exports" to its CommonJS build, as for a user.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { linkRepoPackages } from "../helpers/cli.js";
 import { startServer } from "../helpers/server.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const project = mkdtempSync(join(tmpdir(), "rpcgen-cjs-"));
 cpSync(join(root, "test/golden/cjs"), join(project, "gen"), { recursive: true });
 writeFileSync(join(project, "package.json"), JSON.stringify({ type: "commonjs" }));
-mkdirSync(join(project, "node_modules"));
-for (const scope of ["@grpc", "@bufbuild", "@rpcgen", "@types"])
-  symlinkSync(join(root, "node_modules", scope), join(project, "node_modules", scope));
+linkRepoPackages(project, ["@grpc", "@bufbuild", "@rpcgen", "@types"]);
 const require = createRequire(join(project, "index.js"));
 const rpc = require("./gen/fixtures/echo_rpc.js");
 const runtime = require("@rpcgen/runtime");

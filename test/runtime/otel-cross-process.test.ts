@@ -3,7 +3,7 @@
 // @rpcgen/runtime/otel through the package's exports and prints the spans it ends. Its project is a temp
 // folder whose node_modules links this package, as in e2e-commonjs.test.ts.
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -11,6 +11,7 @@ import { context, SpanKind, trace } from "@opentelemetry/api";
 import { traceClientCalls } from "@rpcgen/runtime/otel";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { EchoServiceClient } from "../golden/ts/fixtures/echo_rpc.js";
+import { linkRepoPackages } from "../helpers/cli.js";
 import { installOtel } from "../helpers/otel.js";
 import { stopProcess } from "../helpers/service-process.js";
 
@@ -49,9 +50,7 @@ const printedSpans = (): PrintedSpan[] =>
 beforeAll(() => {
   cpSync(join(root, "test/golden/cjs"), join(project, "gen"), { recursive: true });
   cpSync(join(root, "test/fixtures/otel/traced-server.mjs"), join(project, "traced-server.mjs"));
-  mkdirSync(join(project, "node_modules"));
-  for (const scope of ["@grpc", "@bufbuild", "@opentelemetry", "@rpcgen"])
-    symlinkSync(join(root, "node_modules", scope), join(project, "node_modules", scope));
+  linkRepoPackages(project, ["@grpc", "@bufbuild", "@opentelemetry", "@rpcgen"]);
   // Plain node: neither vitest's loader nor tsx, the way a user starts an ESM app.
   child = spawn(process.execPath, ["traced-server.mjs"], { cwd: project, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (chunk) => (output += chunk));
