@@ -27,7 +27,7 @@ afterAll(() => temp.cleanup());
 
 test("the project's own npm test passes", () => {
   const result = run("npm", ["test"]);
-  expect(result.stdout).toMatch(/ℹ pass 6\nℹ fail 0/);
+  expect(result.stdout).toMatch(/ℹ pass 7\nℹ fail 0/);
   expect(result.status).toBe(0);
 });
 
@@ -114,6 +114,38 @@ test("direct mode: the server says so, the client gets the reply, SIGTERM stops 
     expect(client.stderr).toBe("");
     expect(client.stdout).toContain(`Hello, world! (served by ${address})`);
     expect(client.status).toBe(0);
+  } finally {
+    expect(await server.stop()).toBe(0);
+  }
+});
+
+test("the README's curl line and Python snippet call the server on its gRPC port, as printed (Connect)", async () => {
+  const readme = readFileSync(join(project, "README.md"), "utf8");
+  const curl = readme.split("\n").filter((line) => line.startsWith("curl "));
+  const python = [...readme.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  expect(curl).toHaveLength(1);
+  expect(python).toHaveLength(1);
+  const server = startServer({});
+  try {
+    const address = await server.address();
+    const here = (text: string) => text.replaceAll("127.0.0.1:50051", address);
+    const byCurl = spawnSync("sh", ["-c", here(curl[0] as string)], { encoding: "utf8", timeout: 30_000 });
+    expect(byCurl.status, byCurl.stderr).toBe(0);
+    expect(JSON.parse(byCurl.stdout)).toEqual({ message: "Hello, world!" });
+    const byPython = spawnSync("python3", ["-c", here(python[0] as string)], { encoding: "utf8", timeout: 30_000 });
+    expect(byPython.stderr).toBe("");
+    expect(byPython.stdout).toBe("Hello, world!\n");
+    // The error the README describes: 400 and Connect's error JSON.
+    const empty = spawnSync(
+      "sh",
+      ["-c", `${here(curl[0] as string).replace(`-d '{"name":"world"}'`, "-d '{}'")} -w ' %{http_code}'`],
+      {
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
+    expect(empty.stdout).toBe('{"code":"invalid_argument","message":"name must not be empty"} 400');
+    await server.waitFor(/call \/greeter\.v1\.Greeter\/SayHello 127\.0\.0\.1:\d+ INVALID_ARGUMENT/);
   } finally {
     expect(await server.stop()).toBe(0);
   }
@@ -240,6 +272,6 @@ test("npm test fails after a proto edit without regeneration (rpcgen generate --
   expect(run("npm", ["run", "generate"]).status).toBe(0);
   const fresh = run("npm", ["test"]);
   expect(fresh.stdout).toContain("generated code and implementation classes are up to date with the protos\n");
-  expect(fresh.stdout).toMatch(/ℹ pass 6\nℹ fail 0/);
+  expect(fresh.stdout).toMatch(/ℹ pass 7\nℹ fail 0/);
   expect(fresh.status).toBe(0);
 }, 120_000);

@@ -260,17 +260,60 @@ describe("streams", () => {
     expect(end).toEqual({});
   });
 
-  it("client streaming and bidi over HTTP/2 on the Connect port", async () => {
-    const port = listening.connectPort as number;
-    const upload = await http2Stream(
-      port,
-      CLIENT_STREAM,
-      envelopes(JSON.stringify({ text: "x" }), JSON.stringify({ text: "y" })),
-    );
-    expect(jsonStream(upload.body).messages).toEqual([{ text: "x,y", index: 2 }]);
-    const bidi = await http2Stream(port, BIDI, envelopes(JSON.stringify({ text: "p" }), JSON.stringify({ text: "q" })));
-    expect(bidi.status).toBe(200);
-    expect(jsonStream(bidi.body).messages).toEqual([{ text: "p" }, { text: "q", index: 1 }]);
+  it("client streaming and bidi over HTTP/2, on the gRPC port and on the Connect-only port", async () => {
+    for (const port of [listening.port, listening.connectPort as number]) {
+      const upload = await http2Stream(
+        port,
+        CLIENT_STREAM,
+        envelopes(JSON.stringify({ text: "x" }), JSON.stringify({ text: "y" })),
+      );
+      expect(jsonStream(upload.body).messages).toEqual([{ text: "x,y", index: 2 }]);
+      const bidi = await http2Stream(
+        port,
+        BIDI,
+        envelopes(JSON.stringify({ text: "p" }), JSON.stringify({ text: "q" })),
+      );
+      expect(bidi.status).toBe(200);
+      expect(jsonStream(bidi.body).messages).toEqual([{ text: "p" }, { text: "q", index: 1 }]);
+    }
+  });
+
+  it("one HTTP/2 connection carries gRPC and Connect streams side by side", async () => {
+    const { connect } = await import("node:http2");
+    const session = connect(`http://127.0.0.1:${listening.port}`);
+    try {
+      const call = (headers: Record<string, string>, body: Buffer) =>
+        new Promise<{ status: number; body: Buffer; trailers: Record<string, unknown> }>((resolve, reject) => {
+          const stream = session.request({ ":method": "POST", ":path": ECHO, ...headers });
+          let status = 0;
+          let trailers: Record<string, unknown> = {};
+          const chunks: Buffer[] = [];
+          stream.on("response", (h) => (status = Number(h[":status"])));
+          stream.on("trailers", (t) => (trailers = t));
+          stream.on("data", (c: Buffer) => chunks.push(c));
+          stream.on("end", () => resolve({ status, body: Buffer.concat(chunks), trailers }));
+          stream.on("error", reject);
+          stream.end(body);
+        });
+      const request = toBinary(EchoRequestSchema, {
+        $typeName: EchoRequestSchema.typeName,
+        text: "mixed",
+        count: 0,
+        failCode: 0,
+      });
+      const [grpcAnswer, connectAnswer] = await Promise.all([
+        call({ "content-type": "application/grpc", te: "trailers" }, envelopes(request)),
+        call({ "content-type": "application/json" }, Buffer.from(JSON.stringify({ text: "mixed" }))),
+      ]);
+      expect(grpcAnswer.trailers["grpc-status"]).toBe("0");
+      expect(fromBinary(EchoResponseSchema, frames(grpcAnswer.body)[0]?.payload ?? new Uint8Array()).text).toBe(
+        "mixed",
+      );
+      expect(connectAnswer.status).toBe(200);
+      expect(JSON.parse(connectAnswer.body.toString())).toEqual({ text: "mixed" });
+    } finally {
+      session.close();
+    }
   });
 
   it("a truncated envelope is invalid_argument, and the server goes on answering", async () => {
@@ -307,6 +350,14 @@ describe("one configuration for both protocols", () => {
     const interceptor = observeServerCalls(() => {});
     const s = new grpc.Server({ interceptors: [interceptor] });
     expect((s as unknown as { interceptors: unknown }).interceptors).toEqual([interceptor]);
+  });
+
+  it("control: a connection injector's HTTP/2 server is grpc-js's last, with one 'stream' listener (upstream/grpc-stream-router.ts)", () => {
+    const s = new grpc.Server();
+    s.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const servers = (s as unknown as { http2Servers: Map<{ listeners(e: string): unknown[] }, unknown> }).http2Servers;
+    expect(servers.size).toBe(1);
+    expect([...servers.keys()][0]?.listeners("stream")).toHaveLength(1);
   });
 });
 

@@ -4,6 +4,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { type ServerTlsOptions, serverTlsCredentials } from "../shared/tls.js";
+import { routeOtherStreams } from "../upstream/grpc-stream-router.js";
 import { type ConnectHandler, type ConnectOptions, connectHandler } from "./connect/connect-handler.js";
 import { serverState } from "./server-state.js";
 
@@ -14,9 +15,9 @@ export interface ListenOptions {
    */
   tls?: ServerTlsOptions;
   /**
-   * The Connect protocol beside gRPC (default on): HTTP/1.1 requests on the gRPC port are
-   * Connect calls. `port` opens a second port for Connect alone, over HTTP/1.1 and HTTP/2, for
-   * what the shared port cannot do (Connect over HTTP/2: full-duplex bidi). `false`: gRPC only.
+   * The Connect protocol beside gRPC (default on), on the same port. `port` opens a second
+   * port that serves Connect alone (HTTP/1.1 and HTTP/2), e.g. to expose only Connect through a
+   * proxy. `false`: gRPC only.
    */
   connect?: (ConnectOptions & { port?: number }) | false;
 }
@@ -39,8 +40,8 @@ const FIRST_BYTES_MS = 30_000;
  * protocol from the same handlers, so that `curl`, `fetch`, Python's standard library and
  * `buf curl --protocol connect` can call the service. HTTP/2 connections (the client preface,
  * or ALPN `h2`) go to grpc-js, which keeps its own flow control, keepalive, limits and
- * channelz; HTTP/1.1 connections go to the Connect handler. One HTTP/2 connection cannot carry
- * both, so Connect over HTTP/2 needs `connect.port`.
+ * channelz, and hands on every stream that is not `application/grpc` to the Connect handler
+ * (see upstream/grpc-stream-router.ts); HTTP/1.1 connections go to the Connect handler.
  *
  * The server's interceptors run for both protocols: rpcgen's own (`bearerAuth`,
  * `observeServerCalls`, `traceServerCalls`) carry a Connect counterpart, and an interceptor
@@ -58,6 +59,7 @@ export async function listen(server: grpc.Server, address: string, options: List
   const connect = options.connect ?? {};
   const handler = connectHandler(server, connect);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  routeOtherStreams(server, handler);
   const sides = new ConnectSides(handler);
   const listeners: net.Server[] = [];
   const main = routedListener(options.tls, (socket, h2) =>
@@ -214,9 +216,9 @@ async function bindGrpcOnly(
   return { host, port: bound, connectPort: undefined, close: () => server.unbind(`${hostPart}:${bound}`) };
 }
 
-/** `host:port` or `[v6]:port`. */
+/** `host:port`, `[v6]:port`, or `v6:port` (`:::50051`: the port is after the last colon). */
 function parseAddress(address: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
+  const match = /^(?:\[([^\]]+)\]|(.*)):(\d{1,5})$/.exec(address);
   const port = Number(match?.[3]);
   if (match === null || port > 65535) throw new TypeError(`address "${address}" is not host:port`);
   return { host: match[1] ?? match[2] ?? "", port };
