@@ -190,7 +190,9 @@ test("the README's main-job command scaffolds, installs, serves and calls a gree
   });
   expect(demo.stderr).toBe("");
   expect(demo.stdout).toMatch(/greeter listening on 127\.0\.0\.1:\d+ \(mode: direct, no etcd\)/);
-  expect(demo.stdout).toMatch(/Hello, world! \(served by 127\.0\.0\.1:\d+\)\n$/);
+  expect(demo.stdout).toMatch(
+    /Hello, world! \(served by 127\.0\.0\.1:\d+\)\n==> curl .*\n\{"message":"Hello, world!"\}\n$/,
+  );
   expect(demo.status).toBe(0);
 }, 180_000);
 

@@ -185,6 +185,40 @@ describe("graceful shutdown", () => {
     client.$close();
   });
 
+  it("a gRPC stream on the shared port keeps shutdown waiting until the grace period ends it (UNAVAILABLE)", async () => {
+    const server = new grpc.Server();
+    registerEchoServiceServer(
+      server,
+      new (class extends UnimplementedEchoServiceServer {
+        override async *serverStream(_r: EchoRequest, stream: { signal: AbortSignal }) {
+          yield { text: "first" };
+          await new Promise((resolve) => stream.signal.addEventListener("abort", resolve, { once: true }));
+        }
+      })(),
+    );
+    const listening = await listen(server, "127.0.0.1:0");
+    const client = new EchoServiceClient(`127.0.0.1:${listening.port}`, grpc.credentials.createInsecure());
+    const events: string[] = [];
+    const read = (async () => {
+      try {
+        for await (const r of client.serverStream({})) events.push(`message ${r.text}`);
+        events.push("stream ended OK");
+      } catch (err) {
+        events.push(`stream failed ${(err as RpcError).codeName}: ${(err as RpcError).message}`);
+      }
+    })();
+    while (events.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await shutdownGracefully(server, { graceMs: 200, forceAfterMs: 2000 });
+    events.push("shutdown resolved");
+    await read;
+    client.$close();
+    expect(events).toEqual([
+      "message first",
+      "stream failed UNAVAILABLE: server is shutting down",
+      "shutdown resolved",
+    ]);
+  });
+
   it("a Connect stream still open after the grace period ends with unavailable", async () => {
     const server = new grpc.Server();
     registerEchoServiceServer(

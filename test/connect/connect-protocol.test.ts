@@ -143,6 +143,46 @@ describe("unary", () => {
   });
 });
 
+describe("GET", () => {
+  it("an rpc marked NO_SIDE_EFFECTS answers GET with the message in the query, JSON or base64 binary", async () => {
+    const json = await post(
+      listening.port,
+      `${ECHO}?encoding=json&message=${encodeURIComponent('{"text":"got"}')}&connect=v1`,
+      "",
+      {},
+      "GET",
+    );
+    expect([json.status, json.headers["content-type"], JSON.parse(json.body.toString())]).toEqual([
+      200,
+      "application/json",
+      { text: "got" },
+    ]);
+    const bytes = toBinary(EchoRequestSchema, {
+      $typeName: EchoRequestSchema.typeName,
+      text: "bin",
+      count: 0,
+      failCode: 0,
+    });
+    const bin = await post(
+      listening.port,
+      `${ECHO}?encoding=proto&base64=1&message=${Buffer.from(bytes).toString("base64url")}`,
+      "",
+      {},
+      "GET",
+    );
+    expect(fromBinary(EchoResponseSchema, bin.body).text).toBe("bin");
+    const noEncoding = await post(listening.port, `${ECHO}?message=x`, "", {}, "GET");
+    expect(noEncoding.status).toBe(400);
+  });
+
+  it("GET is refused (405) for rpcs not marked NO_SIDE_EFFECTS and for streams", async () => {
+    const old = await post(listening.port, "/fixtures.echo.v1.EchoService/Old?encoding=json&message={}", "", {}, "GET");
+    expect([old.status, old.headers.allow]).toEqual([405, "POST"]);
+    const stream = await post(listening.port, `${SERVER_STREAM}?encoding=json&message={}`, "", {}, "GET");
+    expect(stream.status).toBe(405);
+  });
+});
+
 describe("bad requests", () => {
   it("malformed JSON, wrong shapes and unknown fields are invalid_argument; a broken binary body too", async () => {
     const broken = await post(listening.port, ECHO, "{not json", { "content-type": "application/json" });

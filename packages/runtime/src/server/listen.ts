@@ -4,7 +4,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { type ServerTlsOptions, serverTlsCredentials } from "../shared/tls.js";
-import { routeOtherStreams } from "../upstream/grpc-stream-router.js";
+import { routeOtherStreams, sessionsClosed } from "../upstream/grpc-stream-router.js";
 import { type ConnectHandler, type ConnectOptions, connectHandler } from "./connect/connect-handler.js";
 import { serverState } from "./server-state.js";
 
@@ -59,7 +59,7 @@ export async function listen(server: grpc.Server, address: string, options: List
   const connect = options.connect ?? {};
   const handler = connectHandler(server, connect);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  routeOtherStreams(server, handler);
+  const grpcSessionsClosed = sessionsClosed(routeOtherStreams(server, handler));
   const sides = new ConnectSides(handler);
   const listeners: net.Server[] = [];
   const main = routedListener(options.tls, (socket, h2) =>
@@ -85,7 +85,8 @@ export async function listen(server: grpc.Server, address: string, options: List
   const extraListener = {
     drain: () => {
       closeListeners();
-      return sides.drain();
+      // grpc-js closes its sessions (GOAWAY) but cannot wait for them here: see sessionsClosed.
+      return Promise.all([sides.drain(), grpcSessionsClosed()]).then(() => undefined);
     },
     destroy: () => {
       closeListeners();

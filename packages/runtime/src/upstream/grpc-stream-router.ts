@@ -16,12 +16,13 @@ type StreamListener = (
  * every other stream becomes a `request` for `onRequest` (Node's compat API). So Connect over
  * HTTP/2 works on the gRPC port too, stream by stream, on the same connection. Sessions stay
  * grpc-js's: its keepalive, limits, channelz and shutdown cover them.
- * test/connect/upstream.test.ts fails if grpc-js changes what this relies on.
+ * The control tests in test/connect/connect-protocol.test.ts fail if grpc-js changes what this
+ * relies on. Returns that HTTP/2 server.
  */
 export function routeOtherStreams(
   server: grpc.Server,
   onRequest: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
-): void {
+): http2.Http2Server {
   const servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
   const h2 = servers === undefined ? undefined : [...servers.keys()].at(-1);
   const listeners = h2?.listeners("stream") as StreamListener[] | undefined;
@@ -39,4 +40,23 @@ export function routeOtherStreams(
     const to = typeof type === "string" && type.startsWith("application/grpc") ? grpcStream : compatStream;
     to.call(this, stream, headers, ...rest);
   } as StreamListener);
+  return h2;
+}
+
+/**
+ * Resolves once every session of `h2` has closed. grpc-js's `tryShutdown` cannot wait for the
+ * sessions of an injector's server: that server never listened, so its `close()` calls back at
+ * once, and it has already marked the sessions closing, so grpc-js's per-session wait calls back
+ * at once too, with streams still open. `listen()` waits here instead.
+ */
+export function sessionsClosed(h2: http2.Http2Server): () => Promise<void> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  return () =>
+    Promise.all(
+      [...sessions].map((session) => new Promise<void>((resolve) => session.once("close", () => resolve()))),
+    ).then(() => undefined);
 }
