@@ -180,17 +180,27 @@ function routedListener(
     // A reset before the first bytes must not become an unhandled 'error'.
     socket.on("error", () => socket.destroy());
     socket.setTimeout(FIRST_BYTES_MS, () => socket.destroy());
-    socket.once("data", (chunk: Buffer) => {
+    let first: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      first = first.length === 0 ? chunk : Buffer.concat([first, chunk]);
+      // Bytes may trickle in (a proxy, a slow link): decide once they can tell, not on the first chunk.
+      const seen = first.subarray(0, PREFACE.length);
+      const h2 = seen.equals(PREFACE.subarray(0, seen.length));
+      if (h2 && seen.length < PREFACE.length) return;
+      socket.off("data", onData);
       socket.setTimeout(0);
       socket.pause();
-      socket.unshift(chunk);
-      const h2 = chunk.subarray(0, 4).toString("latin1") === "PRI ";
+      socket.unshift(first);
       route(socket, h2);
       // HTTP/2 reads what was put back itself; the HTTP/1.1 parser needs the flow resumed.
       if (!h2) socket.resume();
-    });
+    };
+    socket.on("data", onData);
   });
 }
+
+/** The start of the HTTP/2 client preface; no HTTP/1.1 request line starts so. */
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n", "latin1");
 
 function listenOn(server: net.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
