@@ -79,6 +79,7 @@ describe("one interceptor list for both protocols", () => {
       expect(span?.spanContext().traceId).toBe(traceId);
       expect(span?.parentSpanContext?.spanId).toBe("b7ad6b7169203331");
       expect(span?.attributes["server.port"]).toBe(listening.port);
+      expect(span?.attributes["network.peer.address"]).toBe("127.0.0.1");
       const [failed] = await otel.waitForSpans("fixtures.echo.v1.EchoService/Missing", 1);
       expect(failed?.attributes["rpc.connect_rpc.error_code"]).toBe("unimplemented");
       const points = await otel.histogram("rpc.server.duration");

@@ -26,6 +26,8 @@ export function traceConnectCalls(options: TelemetryOptions): CallMiddleware {
     const spanAttributes: Attributes = { ...attributes };
     if (call.localAddress !== undefined) spanAttributes["server.address"] = call.localAddress;
     if (call.localPort !== undefined) spanAttributes["server.port"] = call.localPort;
+    if (call.remoteAddress !== undefined) spanAttributes["network.peer.address"] = call.remoteAddress;
+    if (call.remotePort !== undefined) spanAttributes["network.peer.port"] = call.remotePort;
     const span = tracer.startSpan(info.spanName, { kind: SpanKind.SERVER, attributes: spanAttributes }, parent);
     const outcome = await context.with(trace.setSpan(parent, span), next);
     if (outcome.code !== 0) {

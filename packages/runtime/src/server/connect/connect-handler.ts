@@ -236,6 +236,8 @@ function callInfo(call: ConnectCall, req: ConnectRequest): CallInfo {
     peer: call.peer,
     localAddress: req.socket.localAddress,
     localPort: req.socket.localPort,
+    remoteAddress: req.socket.remoteAddress,
+    remotePort: req.socket.remotePort,
   };
 }
 
