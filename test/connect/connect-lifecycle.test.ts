@@ -4,7 +4,14 @@ import * as https from "node:https";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { SpanKind } from "@opentelemetry/api";
-import { bearerAuth, type CallContext, channelTlsCredentials, listen, shutdownGracefully } from "@rpcgen/runtime";
+import {
+  bearerAuth,
+  type CallContext,
+  channelTlsCredentials,
+  listen,
+  type RpcError,
+  shutdownGracefully,
+} from "@rpcgen/runtime";
 import { traceServerCalls } from "@rpcgen/runtime/otel";
 import { afterAll, describe, expect, it } from "vitest";
 import type { EchoRequest, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
@@ -15,7 +22,7 @@ import {
 } from "../golden/ts/fixtures/echo_rpc.js";
 import { makeTestCerts } from "../helpers/certs.js";
 import { installOtel } from "../helpers/otel.js";
-import { post, postJson } from "./connect-call.js";
+import { envelopes, jsonStream, post, postJson } from "./connect-call.js";
 
 const ECHO = "/fixtures.echo.v1.EchoService/Echo";
 const otel = installOtel();
@@ -86,6 +93,40 @@ describe("one interceptor list for both protocols", () => {
       expect(points.some((p) => p.attributes["rpc.system"] === "connect_rpc")).toBe(true);
     } finally {
       client.$close();
+      server.forceShutdown();
+      listening.close();
+    }
+  });
+});
+
+describe("tracing Connect streams", () => {
+  it("messageEvents: an rpc.message event per message sent and received, as on gRPC", async () => {
+    const server = new grpc.Server({ interceptors: [traceServerCalls({ messageEvents: true })] });
+    registerEchoServiceServer(
+      server,
+      new (class extends UnimplementedEchoServiceServer {
+        override async *bidi(requests: AsyncIterable<EchoRequest>) {
+          for await (const r of requests) yield { text: r.text };
+        }
+      })(),
+    );
+    const listening = await listen(server, "127.0.0.1:0");
+    try {
+      const res = await post(
+        listening.port,
+        "/fixtures.echo.v1.EchoService/Bidi",
+        envelopes('{"text":"a"}', '{"text":"b"}'),
+        {
+          "content-type": "application/connect+json",
+        },
+      );
+      expect(jsonStream(res.body).messages).toEqual([{ text: "a" }, { text: "b" }]);
+      const [span] = await otel.waitForSpans("fixtures.echo.v1.EchoService/Bidi", 1);
+      const events = span?.events.map(
+        (e) => `${e.attributes?.["rpc.message.type"]}#${e.attributes?.["rpc.message.id"]}`,
+      );
+      expect(events).toEqual(["RECEIVED#1", "SENT#1", "RECEIVED#2", "SENT#2"]);
+    } finally {
       server.forceShutdown();
       listening.close();
     }
@@ -232,7 +273,6 @@ describe("graceful shutdown", () => {
       })(),
     );
     const listening = await listen(server, "127.0.0.1:0");
-    const { envelopes, jsonStream } = await import("./connect-call.js");
     const call = post(listening.port, "/fixtures.echo.v1.EchoService/ServerStream", envelopes("{}"), {
       "content-type": "application/connect+json",
     });

@@ -19,6 +19,8 @@ export interface CallInfo {
   /** The client's side of the connection. */
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
+  /** Calls `listener` for each message of a streaming call, as it is sent or received. */
+  onMessage(listener: (type: "SENT" | "RECEIVED") => void): void;
 }
 
 /** How a call ended, as its status. */
