@@ -52,7 +52,9 @@ export class FileCodecs {
   name(message: DescMessage): string {
     let name = this.names.get(message);
     if (name === undefined) {
-      const base = message.typeName.slice(message.file.proto.package.length).replace(/^\./, "").replace(/\./g, "_");
+      // protoc-gen-es's shape name (Outer_Inner), from the nesting rather than the package.
+      let base = message.name;
+      for (let p = message.parent; p !== undefined; p = p.parent) base = `${p.name}_${base}`;
       name = base;
       for (let i = 2; this.taken.has(name); i++) name = `${base}$${i}`;
       this.taken.add(name);

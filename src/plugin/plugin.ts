@@ -61,7 +61,7 @@ export interface PluginOptions {
   codec: CodecOption;
 }
 
-export const DEFAULT_CODEC: CodecOption = "protobuf-es";
+export const DEFAULT_CODEC: CodecOption = "generated";
 
 function parseOptions(raw: { key: string; value: string }[]): PluginOptions {
   const options: PluginOptions = { codec: DEFAULT_CODEC };
