@@ -437,9 +437,7 @@ function generateDecoder(f: RpcFile, codecs: FileCodecs, message: DescMessage): 
     f.print("    unknown = r.unknown(unknown, tag);");
   }
   f.print("  }");
-  f.print("  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;");
-  f.print("  r.depth--;");
-  f.print("  return m;");
+  f.print("  return r.leave(m, unknown);");
   f.print("}");
   f.print();
 }
@@ -500,14 +498,20 @@ function readScalar(scalar: ScalarType, utf8Validation: boolean, longAsString: b
 
 function decodeField(f: RpcFile, codecs: FileCodecs, field: DescField): void {
   const v = `m.${field.localName}`;
-  f.print(`      case ${field.number}:`);
+  // Most fields read in one statement: `case 1: m.name = r.string(true); break;`.
+  const one = (...statement: Printable[]) => f.print(`      case ${field.number}: `, ...statement, " break;");
+  const block = () => f.print(`      case ${field.number}: {`);
+  const endBlock = () => {
+    f.print("        break;");
+    f.print("      }");
+  };
   switch (field.fieldKind) {
     case "scalar": {
       const read = readScalar(field.scalar, field.utf8Validation, field.longAsString);
       if (field.oneof !== undefined) {
-        f.print(`        m.${field.oneof.localName} = { case: "${field.localName}", value: ${read} };`);
+        one(`m.${field.oneof.localName} = { case: "${field.localName}", value: ${read} };`);
       } else {
-        f.print(`        ${v} = ${read};`);
+        one(`${v} = ${read};`);
       }
       break;
     }
@@ -517,11 +521,11 @@ function decodeField(f: RpcFile, codecs: FileCodecs, field: DescField): void {
           ? `m.${field.oneof.localName} = { case: "${field.localName}", value: e }`
           : `${v} = e`;
       if (field.enum.open) {
-        f.print(`        { const e = r.int32(); ${assign}; }`);
+        one(`{ const e = r.int32(); ${assign}; }`);
       } else {
         const set = codecs.enumSet(field.enum);
-        f.print(
-          `        { const e = r.int32(); if (${set}.has(e)) ${assign}; else `,
+        one(
+          `{ const e = r.int32(); if (${set}.has(e)) ${assign}; else `,
           f.import("unknownEnumValue", RUNTIME),
           `(m, ${field.number}, tag & 7, e); }`,
         );
@@ -532,33 +536,35 @@ function decodeField(f: RpcFile, codecs: FileCodecs, field: DescField): void {
       const child = `decode$${codecs.name(field.message)}`;
       if (field.oneof !== undefined) {
         const o = `m.${field.oneof.localName}`;
-        f.print(
-          `        ${o} = { case: "${field.localName}", value: ${child}(r, r.uint32(), ${o}.case === "${field.localName}" ? ${o}.value : undefined) };`,
+        one(
+          `${o} = { case: "${field.localName}", value: ${child}(r, r.uint32(), ${o}.case === "${field.localName}" ? ${o}.value : undefined) };`,
         );
       } else if (isUnwrapped(field)) {
-        f.print(
-          `        ${v} = ${child}(r, r.uint32(), ${v} === undefined ? undefined : { $typeName: "${field.message.typeName}", value: ${v} }).value;`,
+        one(
+          `${v} = ${child}(r, r.uint32(), ${v} === undefined ? undefined : { $typeName: "${field.message.typeName}", value: ${v} }).value;`,
         );
       } else {
-        f.print(`        ${v} = ${child}(r, r.uint32(), ${v});`);
+        one(`${v} = ${child}(r, r.uint32(), ${v});`);
       }
       break;
     }
     case "list": {
       if (field.listKind === "message") {
-        f.print(`        ${v}.push(decode$${codecs.name(field.message)}(r, r.uint32()));`);
+        one(`${v}.push(decode$${codecs.name(field.message)}(r, r.uint32()));`);
         break;
       }
       const scalar = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
       const read = readScalar(scalar, field.utf8Validation, field.listKind === "scalar" && field.longAsString);
       if (scalar === ScalarType.STRING || scalar === ScalarType.BYTES) {
-        f.print(`        ${v}.push(${read});`);
+        one(`${v}.push(${read});`);
       } else {
         // Packed or not, whatever the field declares: parsers accept both.
+        block();
         f.print(`        if ((tag & 7) === ${LENGTH_DELIMITED}) {`);
         f.print(`          const e = r.uint32() + r.pos;`);
         f.print(`          while (r.pos < e) ${v}.push(${read});`);
         f.print(`        } else ${v}.push(${read});`);
+        endBlock();
       }
       break;
     }
@@ -583,18 +589,19 @@ function decodeField(f: RpcFile, codecs: FileCodecs, field: DescField): void {
           value = readScalar(field.scalar, field.utf8Validation, false);
           zero = scalarZero(f, field.scalar, false);
       }
-      f.print("        {");
-      f.print("          const e = r.uint32() + r.pos;");
-      f.print("          let k: unknown;");
-      f.print("          let v: ", valueType, ";");
-      f.print("          while (r.pos < e) {");
-      f.print("            const t = r.tag();");
-      f.print(`            if (t >>> 3 === 1) k = ${key};`);
-      f.print(`            else if (t >>> 3 === 2) v = ${value};`);
-      f.print("            else r.skip(t & 7, t >>> 3);");
-      f.print("          }");
+      // A map entry is a message of key (1) and value (2); either may be missing.
+      block();
+      f.print("        const e = r.uint32() + r.pos;");
+      f.print("        let k: unknown;");
+      f.print("        let v: ", valueType, ";");
+      f.print("        while (r.pos < e) {");
+      f.print("          const t = r.tag();");
+      f.print(`          if (t >>> 3 === 1) k = ${key};`);
+      f.print(`          else if (t >>> 3 === 2) v = ${value};`);
+      f.print("          else r.skip(t & 7, t >>> 3);");
+      f.print("        }");
       f.print(
-        `          `,
+        `        `,
         f.import("setEntry", RUNTIME),
         `(${v}, k ?? `,
         mapKeyZero(field.mapKey),
@@ -602,11 +609,10 @@ function decodeField(f: RpcFile, codecs: FileCodecs, field: DescField): void {
         ...(Array.isArray(zero) ? zero : [zero]),
         `);`,
       );
-      f.print("        }");
+      endBlock();
       break;
     }
   }
-  f.print("        break;");
 }
 
 function mapKeyZero(scalar: ScalarType): string {

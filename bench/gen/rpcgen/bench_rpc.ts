@@ -244,22 +244,14 @@ function decode$BenchRequest(r: Reader, length: number, target?: BenchRequest): 
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.responseSize = r.uint32();
-        break;
-      case 2:
-        m.responseCount = r.uint32();
-        break;
-      case 3:
-        m.payload = r.string(true);
-        break;
+      case 1: m.responseSize = r.uint32(); break;
+      case 2: m.responseCount = r.uint32(); break;
+      case 3: m.payload = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$BenchResponse(w: Writer, m: BenchResponse): void {
@@ -276,18 +268,12 @@ function decode$BenchResponse(r: Reader, length: number, target?: BenchResponse)
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.payload = r.string(true);
-        break;
-      case 2:
-        m.count = r.uint32();
-        break;
+      case 1: m.payload = r.string(true); break;
+      case 2: m.count = r.uint32(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 

@@ -48,6 +48,13 @@ export class Reader {
     return this.pos + length;
   }
 
+  /** Leaves a message entered with `enter()`: keeps its unknown fields, if any, and returns it. */
+  leave<T extends { $unknown?: UnknownField[] | undefined }>(message: T, unknown: UnknownField[] | undefined): T {
+    if (unknown !== undefined && unknown.length > 0) message.$unknown = unknown;
+    this.depth--;
+    return message;
+  }
+
   /** The next tag, `fieldNo << 3 | wireType`, checked as protobuf-es checks it. */
   tag(): number {
     const start = this.pos;

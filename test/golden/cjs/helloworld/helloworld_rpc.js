@@ -91,10 +91,7 @@ function decode$HelloRequest(r, length, target) {
                 unknown = r.unknown(unknown, tag);
         }
     }
-    if (unknown !== undefined && unknown.length > 0)
-        m.$unknown = unknown;
-    r.depth--;
-    return m;
+    return r.leave(m, unknown);
 }
 function encode$HelloReply(w, m) {
     if (m.$typeName !== "helloworld.HelloReply")
@@ -120,8 +117,5 @@ function decode$HelloReply(r, length, target) {
                 unknown = r.unknown(unknown, tag);
         }
     }
-    if (unknown !== undefined && unknown.length > 0)
-        m.$unknown = unknown;
-    r.depth--;
-    return m;
+    return r.leave(m, unknown);
 }

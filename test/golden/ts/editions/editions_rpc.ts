@@ -120,18 +120,12 @@ function decode$Amount(r: Reader, length: number, target?: Amount): Amount {
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.value = r.int64();
-        break;
-      case 2:
-        m.label = r.string(true);
-        break;
+      case 1: m.value = r.int64(); break;
+      case 2: m.label = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 

@@ -555,9 +555,7 @@ function decode$Empty(r: Reader, length: number, target?: Empty): Empty {
     const tag = r.tag();
     unknown = r.unknown(unknown, tag);
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$SimpleRequest(w: Writer, m: SimpleRequest): void {
@@ -583,46 +581,22 @@ function decode$SimpleRequest(r: Reader, length: number, target?: SimpleRequest)
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        { const e = r.int32(); m.responseType = e; }
-        break;
-      case 2:
-        m.responseSize = r.int32();
-        break;
-      case 3:
-        m.payload = decode$Payload(r, r.uint32(), m.payload);
-        break;
-      case 4:
-        m.fillUsername = r.bool();
-        break;
-      case 5:
-        m.fillOauthScope = r.bool();
-        break;
-      case 6:
-        m.responseCompressed = decode$BoolValue(r, r.uint32(), m.responseCompressed);
-        break;
-      case 7:
-        m.responseStatus = decode$EchoStatus(r, r.uint32(), m.responseStatus);
-        break;
-      case 8:
-        m.expectCompressed = decode$BoolValue(r, r.uint32(), m.expectCompressed);
-        break;
-      case 9:
-        m.fillServerId = r.bool();
-        break;
-      case 10:
-        m.fillGrpclbRouteType = r.bool();
-        break;
-      case 11:
-        m.orcaPerQueryReport = decode$TestOrcaReport(r, r.uint32(), m.orcaPerQueryReport);
-        break;
+      case 1: { const e = r.int32(); m.responseType = e; } break;
+      case 2: m.responseSize = r.int32(); break;
+      case 3: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
+      case 4: m.fillUsername = r.bool(); break;
+      case 5: m.fillOauthScope = r.bool(); break;
+      case 6: m.responseCompressed = decode$BoolValue(r, r.uint32(), m.responseCompressed); break;
+      case 7: m.responseStatus = decode$EchoStatus(r, r.uint32(), m.responseStatus); break;
+      case 8: m.expectCompressed = decode$BoolValue(r, r.uint32(), m.expectCompressed); break;
+      case 9: m.fillServerId = r.bool(); break;
+      case 10: m.fillGrpclbRouteType = r.bool(); break;
+      case 11: m.orcaPerQueryReport = decode$TestOrcaReport(r, r.uint32(), m.orcaPerQueryReport); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$Payload(w: Writer, m: Payload): void {
@@ -639,19 +613,13 @@ function decode$Payload(r: Reader, length: number, target?: Payload): Payload {
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        { const e = r.int32(); m.type = e; }
-        break;
-      case 2:
-        m.body = r.byteView();
-        break;
+      case 1: { const e = r.int32(); m.type = e; } break;
+      case 2: m.body = r.byteView(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$BoolValue(w: Writer, m: BoolValue): void {
@@ -667,16 +635,12 @@ function decode$BoolValue(r: Reader, length: number, target?: BoolValue): BoolVa
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.value = r.bool();
-        break;
+      case 1: m.value = r.bool(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$EchoStatus(w: Writer, m: EchoStatus): void {
@@ -693,19 +657,13 @@ function decode$EchoStatus(r: Reader, length: number, target?: EchoStatus): Echo
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.code = r.int32();
-        break;
-      case 2:
-        m.message = r.string(true);
-        break;
+      case 1: m.code = r.int32(); break;
+      case 2: m.message = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$TestOrcaReport(w: Writer, m: TestOrcaReport): void {
@@ -736,47 +694,39 @@ function decode$TestOrcaReport(r: Reader, length: number, target?: TestOrcaRepor
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.cpuUtilization = r.double();
-        break;
-      case 2:
-        m.memoryUtilization = r.double();
-        break;
-      case 3:
-        {
-          const e = r.uint32() + r.pos;
-          let k: unknown;
-          let v: unknown;
-          while (r.pos < e) {
-            const t = r.tag();
-            if (t >>> 3 === 1) k = r.string(true);
-            else if (t >>> 3 === 2) v = r.double();
-            else r.skip(t & 7, t >>> 3);
-          }
-          setEntry(m.requestCost, k ?? "", v ?? 0);
+      case 1: m.cpuUtilization = r.double(); break;
+      case 2: m.memoryUtilization = r.double(); break;
+      case 3: {
+        const e = r.uint32() + r.pos;
+        let k: unknown;
+        let v: unknown;
+        while (r.pos < e) {
+          const t = r.tag();
+          if (t >>> 3 === 1) k = r.string(true);
+          else if (t >>> 3 === 2) v = r.double();
+          else r.skip(t & 7, t >>> 3);
         }
+        setEntry(m.requestCost, k ?? "", v ?? 0);
         break;
-      case 4:
-        {
-          const e = r.uint32() + r.pos;
-          let k: unknown;
-          let v: unknown;
-          while (r.pos < e) {
-            const t = r.tag();
-            if (t >>> 3 === 1) k = r.string(true);
-            else if (t >>> 3 === 2) v = r.double();
-            else r.skip(t & 7, t >>> 3);
-          }
-          setEntry(m.utilization, k ?? "", v ?? 0);
+      }
+      case 4: {
+        const e = r.uint32() + r.pos;
+        let k: unknown;
+        let v: unknown;
+        while (r.pos < e) {
+          const t = r.tag();
+          if (t >>> 3 === 1) k = r.string(true);
+          else if (t >>> 3 === 2) v = r.double();
+          else r.skip(t & 7, t >>> 3);
         }
+        setEntry(m.utilization, k ?? "", v ?? 0);
         break;
+      }
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$SimpleResponse(w: Writer, m: SimpleResponse): void {
@@ -797,31 +747,17 @@ function decode$SimpleResponse(r: Reader, length: number, target?: SimpleRespons
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.payload = decode$Payload(r, r.uint32(), m.payload);
-        break;
-      case 2:
-        m.username = r.string(true);
-        break;
-      case 3:
-        m.oauthScope = r.string(true);
-        break;
-      case 4:
-        m.serverId = r.string(true);
-        break;
-      case 5:
-        { const e = r.int32(); m.grpclbRouteType = e; }
-        break;
-      case 6:
-        m.hostname = r.string(true);
-        break;
+      case 1: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
+      case 2: m.username = r.string(true); break;
+      case 3: m.oauthScope = r.string(true); break;
+      case 4: m.serverId = r.string(true); break;
+      case 5: { const e = r.int32(); m.grpclbRouteType = e; } break;
+      case 6: m.hostname = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$StreamingOutputCallRequest(w: Writer, m: StreamingOutputCallRequest): void {
@@ -843,28 +779,16 @@ function decode$StreamingOutputCallRequest(r: Reader, length: number, target?: S
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        { const e = r.int32(); m.responseType = e; }
-        break;
-      case 2:
-        m.responseParameters.push(decode$ResponseParameters(r, r.uint32()));
-        break;
-      case 3:
-        m.payload = decode$Payload(r, r.uint32(), m.payload);
-        break;
-      case 7:
-        m.responseStatus = decode$EchoStatus(r, r.uint32(), m.responseStatus);
-        break;
-      case 8:
-        m.orcaOobReport = decode$TestOrcaReport(r, r.uint32(), m.orcaOobReport);
-        break;
+      case 1: { const e = r.int32(); m.responseType = e; } break;
+      case 2: m.responseParameters.push(decode$ResponseParameters(r, r.uint32())); break;
+      case 3: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
+      case 7: m.responseStatus = decode$EchoStatus(r, r.uint32(), m.responseStatus); break;
+      case 8: m.orcaOobReport = decode$TestOrcaReport(r, r.uint32(), m.orcaOobReport); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ResponseParameters(w: Writer, m: ResponseParameters): void {
@@ -882,22 +806,14 @@ function decode$ResponseParameters(r: Reader, length: number, target?: ResponseP
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.size = r.int32();
-        break;
-      case 2:
-        m.intervalUs = r.int32();
-        break;
-      case 3:
-        m.compressed = decode$BoolValue(r, r.uint32(), m.compressed);
-        break;
+      case 1: m.size = r.int32(); break;
+      case 2: m.intervalUs = r.int32(); break;
+      case 3: m.compressed = decode$BoolValue(r, r.uint32(), m.compressed); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$StreamingOutputCallResponse(w: Writer, m: StreamingOutputCallResponse): void {
@@ -913,16 +829,12 @@ function decode$StreamingOutputCallResponse(r: Reader, length: number, target?: 
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.payload = decode$Payload(r, r.uint32(), m.payload);
-        break;
+      case 1: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$StreamingInputCallRequest(w: Writer, m: StreamingInputCallRequest): void {
@@ -939,19 +851,13 @@ function decode$StreamingInputCallRequest(r: Reader, length: number, target?: St
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.payload = decode$Payload(r, r.uint32(), m.payload);
-        break;
-      case 2:
-        m.expectCompressed = decode$BoolValue(r, r.uint32(), m.expectCompressed);
-        break;
+      case 1: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
+      case 2: m.expectCompressed = decode$BoolValue(r, r.uint32(), m.expectCompressed); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$StreamingInputCallResponse(w: Writer, m: StreamingInputCallResponse): void {
@@ -967,16 +873,12 @@ function decode$StreamingInputCallResponse(r: Reader, length: number, target?: S
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.aggregatedPayloadSize = r.int32();
-        break;
+      case 1: m.aggregatedPayloadSize = r.int32(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ReconnectParams(w: Writer, m: ReconnectParams): void {
@@ -992,16 +894,12 @@ function decode$ReconnectParams(r: Reader, length: number, target?: ReconnectPar
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.maxReconnectBackoffMs = r.int32();
-        break;
+      case 1: m.maxReconnectBackoffMs = r.int32(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ReconnectInfo(w: Writer, m: ReconnectInfo): void {
@@ -1020,21 +918,18 @@ function decode$ReconnectInfo(r: Reader, length: number, target?: ReconnectInfo)
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.passed = r.bool();
-        break;
-      case 2:
+      case 1: m.passed = r.bool(); break;
+      case 2: {
         if ((tag & 7) === 2) {
           const e = r.uint32() + r.pos;
           while (r.pos < e) m.backoffMs.push(r.int32());
         } else m.backoffMs.push(r.int32());
         break;
+      }
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 

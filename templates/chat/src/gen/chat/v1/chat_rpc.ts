@@ -123,24 +123,14 @@ function decode$ChatMessage(r: Reader, length: number, target?: ChatMessage): Ch
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.from = r.string(true);
-        break;
-      case 2:
-        m.to = r.string(true);
-        break;
-      case 3:
-        m.text = r.string(true);
-        break;
-      case 4:
-        { const e = r.int32(); m.kind = e; }
-        break;
+      case 1: m.from = r.string(true); break;
+      case 2: m.to = r.string(true); break;
+      case 3: m.text = r.string(true); break;
+      case 4: { const e = r.int32(); m.kind = e; } break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 

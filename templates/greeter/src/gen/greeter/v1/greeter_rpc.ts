@@ -112,16 +112,12 @@ function decode$SayHelloRequest(r: Reader, length: number, target?: SayHelloRequ
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.name = r.string(true);
-        break;
+      case 1: m.name = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$SayHelloResponse(w: Writer, m: SayHelloResponse): void {
@@ -137,15 +133,11 @@ function decode$SayHelloResponse(r: Reader, length: number, target?: SayHelloRes
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.message = r.string(true);
-        break;
+      case 1: m.message = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 

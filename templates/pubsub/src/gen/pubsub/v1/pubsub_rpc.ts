@@ -155,19 +155,13 @@ function decode$PublishRequest(r: Reader, length: number, target?: PublishReques
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.topic = r.string(true);
-        break;
-      case 2:
-        m.message = r.string(true);
-        break;
+      case 1: m.topic = r.string(true); break;
+      case 2: m.message = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$PublishResponse(w: Writer, m: PublishResponse): void {
@@ -186,19 +180,13 @@ function decode$PublishResponse(r: Reader, length: number, target?: PublishRespo
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.count = r.uint32();
-        break;
-      case 2:
-        m.topics.push(r.string(true));
-        break;
+      case 1: m.count = r.uint32(); break;
+      case 2: m.topics.push(r.string(true)); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$SubscribeRequest(w: Writer, m: SubscribeRequest): void {
@@ -214,16 +202,12 @@ function decode$SubscribeRequest(r: Reader, length: number, target?: SubscribeRe
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.topic = r.string(true);
-        break;
+      case 1: m.topic = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$SubscribeResponse(w: Writer, m: SubscribeResponse): void {
@@ -241,21 +225,13 @@ function decode$SubscribeResponse(r: Reader, length: number, target?: SubscribeR
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.topic = r.string(true);
-        break;
-      case 2:
-        m.message = r.string(true);
-        break;
-      case 3:
-        m.origin = r.string(true);
-        break;
+      case 1: m.topic = r.string(true); break;
+      case 2: m.message = r.string(true); break;
+      case 3: m.origin = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 

@@ -180,16 +180,12 @@ function decode$HealthCheckRequest(r: Reader, length: number, target?: HealthChe
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.service = r.string(true);
-        break;
+      case 1: m.service = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$HealthCheckResponse(w: Writer, m: HealthCheckResponse): void {
@@ -205,16 +201,12 @@ function decode$HealthCheckResponse(r: Reader, length: number, target?: HealthCh
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        { const e = r.int32(); m.status = e; }
-        break;
+      case 1: { const e = r.int32(); m.status = e; } break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$HealthListRequest(w: Writer, m: HealthListRequest): void {
@@ -229,9 +221,7 @@ function decode$HealthListRequest(r: Reader, length: number, target?: HealthList
     const tag = r.tag();
     unknown = r.unknown(unknown, tag);
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$HealthListResponse(w: Writer, m: HealthListResponse): void {
@@ -253,26 +243,23 @@ function decode$HealthListResponse(r: Reader, length: number, target?: HealthLis
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        {
-          const e = r.uint32() + r.pos;
-          let k: unknown;
-          let v: HealthCheckResponse | undefined;
-          while (r.pos < e) {
-            const t = r.tag();
-            if (t >>> 3 === 1) k = r.string(true);
-            else if (t >>> 3 === 2) v = decode$HealthCheckResponse(r, r.uint32(), v);
-            else r.skip(t & 7, t >>> 3);
-          }
-          setEntry(m.statuses, k ?? "", v ?? { $typeName: "grpc.health.v1.HealthCheckResponse", status: 0 });
+      case 1: {
+        const e = r.uint32() + r.pos;
+        let k: unknown;
+        let v: HealthCheckResponse | undefined;
+        while (r.pos < e) {
+          const t = r.tag();
+          if (t >>> 3 === 1) k = r.string(true);
+          else if (t >>> 3 === 2) v = decode$HealthCheckResponse(r, r.uint32(), v);
+          else r.skip(t & 7, t >>> 3);
         }
+        setEntry(m.statuses, k ?? "", v ?? { $typeName: "grpc.health.v1.HealthCheckResponse", status: 0 });
         break;
+      }
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 

@@ -121,31 +121,17 @@ function decode$ServerReflectionRequest(r: Reader, length: number, target?: Serv
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.host = r.string(true);
-        break;
-      case 3:
-        m.messageRequest = { case: "fileByFilename", value: r.string(true) };
-        break;
-      case 4:
-        m.messageRequest = { case: "fileContainingSymbol", value: r.string(true) };
-        break;
-      case 5:
-        m.messageRequest = { case: "fileContainingExtension", value: decode$ExtensionRequest(r, r.uint32(), m.messageRequest.case === "fileContainingExtension" ? m.messageRequest.value : undefined) };
-        break;
-      case 6:
-        m.messageRequest = { case: "allExtensionNumbersOfType", value: r.string(true) };
-        break;
-      case 7:
-        m.messageRequest = { case: "listServices", value: r.string(true) };
-        break;
+      case 1: m.host = r.string(true); break;
+      case 3: m.messageRequest = { case: "fileByFilename", value: r.string(true) }; break;
+      case 4: m.messageRequest = { case: "fileContainingSymbol", value: r.string(true) }; break;
+      case 5: m.messageRequest = { case: "fileContainingExtension", value: decode$ExtensionRequest(r, r.uint32(), m.messageRequest.case === "fileContainingExtension" ? m.messageRequest.value : undefined) }; break;
+      case 6: m.messageRequest = { case: "allExtensionNumbersOfType", value: r.string(true) }; break;
+      case 7: m.messageRequest = { case: "listServices", value: r.string(true) }; break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ExtensionRequest(w: Writer, m: ExtensionRequest): void {
@@ -162,19 +148,13 @@ function decode$ExtensionRequest(r: Reader, length: number, target?: ExtensionRe
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.containingType = r.string(true);
-        break;
-      case 2:
-        m.extensionNumber = r.int32();
-        break;
+      case 1: m.containingType = r.string(true); break;
+      case 2: m.extensionNumber = r.int32(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ServerReflectionResponse(w: Writer, m: ServerReflectionResponse): void {
@@ -195,31 +175,17 @@ function decode$ServerReflectionResponse(r: Reader, length: number, target?: Ser
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.validHost = r.string(true);
-        break;
-      case 2:
-        m.originalRequest = decode$ServerReflectionRequest(r, r.uint32(), m.originalRequest);
-        break;
-      case 4:
-        m.messageResponse = { case: "fileDescriptorResponse", value: decode$FileDescriptorResponse(r, r.uint32(), m.messageResponse.case === "fileDescriptorResponse" ? m.messageResponse.value : undefined) };
-        break;
-      case 5:
-        m.messageResponse = { case: "allExtensionNumbersResponse", value: decode$ExtensionNumberResponse(r, r.uint32(), m.messageResponse.case === "allExtensionNumbersResponse" ? m.messageResponse.value : undefined) };
-        break;
-      case 6:
-        m.messageResponse = { case: "listServicesResponse", value: decode$ListServiceResponse(r, r.uint32(), m.messageResponse.case === "listServicesResponse" ? m.messageResponse.value : undefined) };
-        break;
-      case 7:
-        m.messageResponse = { case: "errorResponse", value: decode$ErrorResponse(r, r.uint32(), m.messageResponse.case === "errorResponse" ? m.messageResponse.value : undefined) };
-        break;
+      case 1: m.validHost = r.string(true); break;
+      case 2: m.originalRequest = decode$ServerReflectionRequest(r, r.uint32(), m.originalRequest); break;
+      case 4: m.messageResponse = { case: "fileDescriptorResponse", value: decode$FileDescriptorResponse(r, r.uint32(), m.messageResponse.case === "fileDescriptorResponse" ? m.messageResponse.value : undefined) }; break;
+      case 5: m.messageResponse = { case: "allExtensionNumbersResponse", value: decode$ExtensionNumberResponse(r, r.uint32(), m.messageResponse.case === "allExtensionNumbersResponse" ? m.messageResponse.value : undefined) }; break;
+      case 6: m.messageResponse = { case: "listServicesResponse", value: decode$ListServiceResponse(r, r.uint32(), m.messageResponse.case === "listServicesResponse" ? m.messageResponse.value : undefined) }; break;
+      case 7: m.messageResponse = { case: "errorResponse", value: decode$ErrorResponse(r, r.uint32(), m.messageResponse.case === "errorResponse" ? m.messageResponse.value : undefined) }; break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$FileDescriptorResponse(w: Writer, m: FileDescriptorResponse): void {
@@ -237,16 +203,12 @@ function decode$FileDescriptorResponse(r: Reader, length: number, target?: FileD
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.fileDescriptorProto.push(r.byteView());
-        break;
+      case 1: m.fileDescriptorProto.push(r.byteView()); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ExtensionNumberResponse(w: Writer, m: ExtensionNumberResponse): void {
@@ -265,22 +227,19 @@ function decode$ExtensionNumberResponse(r: Reader, length: number, target?: Exte
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.baseTypeName = r.string(true);
-        break;
-      case 2:
+      case 1: m.baseTypeName = r.string(true); break;
+      case 2: {
         if ((tag & 7) === 2) {
           const e = r.uint32() + r.pos;
           while (r.pos < e) m.extensionNumber.push(r.int32());
         } else m.extensionNumber.push(r.int32());
         break;
+      }
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ListServiceResponse(w: Writer, m: ListServiceResponse): void {
@@ -298,16 +257,12 @@ function decode$ListServiceResponse(r: Reader, length: number, target?: ListServ
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.service.push(decode$ServiceResponse(r, r.uint32()));
-        break;
+      case 1: m.service.push(decode$ServiceResponse(r, r.uint32())); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ServiceResponse(w: Writer, m: ServiceResponse): void {
@@ -323,16 +278,12 @@ function decode$ServiceResponse(r: Reader, length: number, target?: ServiceRespo
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.name = r.string(true);
-        break;
+      case 1: m.name = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ErrorResponse(w: Writer, m: ErrorResponse): void {
@@ -349,18 +300,12 @@ function decode$ErrorResponse(r: Reader, length: number, target?: ErrorResponse)
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.errorCode = r.int32();
-        break;
-      case 2:
-        m.errorMessage = r.string(true);
-        break;
+      case 1: m.errorCode = r.int32(); break;
+      case 2: m.errorMessage = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 

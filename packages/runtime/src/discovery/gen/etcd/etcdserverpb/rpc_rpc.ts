@@ -567,34 +567,18 @@ function decode$RangeRequest(r: Reader, length: number, target?: RangeRequest): 
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.key = r.byteView();
-        break;
-      case 2:
-        m.rangeEnd = r.byteView();
-        break;
-      case 3:
-        m.limit = r.int64();
-        break;
-      case 4:
-        m.revision = r.int64();
-        break;
-      case 7:
-        m.serializable = r.bool();
-        break;
-      case 8:
-        m.keysOnly = r.bool();
-        break;
-      case 9:
-        m.countOnly = r.bool();
-        break;
+      case 1: m.key = r.byteView(); break;
+      case 2: m.rangeEnd = r.byteView(); break;
+      case 3: m.limit = r.int64(); break;
+      case 4: m.revision = r.int64(); break;
+      case 7: m.serializable = r.bool(); break;
+      case 8: m.keysOnly = r.bool(); break;
+      case 9: m.countOnly = r.bool(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$RangeResponse(w: Writer, m: RangeResponse): void {
@@ -615,25 +599,15 @@ function decode$RangeResponse(r: Reader, length: number, target?: RangeResponse)
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
-      case 2:
-        m.kvs.push(decode$KeyValue(r, r.uint32()));
-        break;
-      case 3:
-        m.more = r.bool();
-        break;
-      case 4:
-        m.count = r.int64();
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.kvs.push(decode$KeyValue(r, r.uint32())); break;
+      case 3: m.more = r.bool(); break;
+      case 4: m.count = r.int64(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ResponseHeader(w: Writer, m: ResponseHeader): void {
@@ -652,25 +626,15 @@ function decode$ResponseHeader(r: Reader, length: number, target?: ResponseHeade
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.clusterId = r.uint64();
-        break;
-      case 2:
-        m.memberId = r.uint64();
-        break;
-      case 3:
-        m.revision = r.int64();
-        break;
-      case 4:
-        m.raftTerm = r.uint64();
-        break;
+      case 1: m.clusterId = r.uint64(); break;
+      case 2: m.memberId = r.uint64(); break;
+      case 3: m.revision = r.int64(); break;
+      case 4: m.raftTerm = r.uint64(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$KeyValue(w: Writer, m: KeyValue): void {
@@ -691,31 +655,17 @@ function decode$KeyValue(r: Reader, length: number, target?: KeyValue): KeyValue
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.key = r.byteView();
-        break;
-      case 2:
-        m.createRevision = r.int64();
-        break;
-      case 3:
-        m.modRevision = r.int64();
-        break;
-      case 4:
-        m.version = r.int64();
-        break;
-      case 5:
-        m.value = r.byteView();
-        break;
-      case 6:
-        m.lease = r.int64();
-        break;
+      case 1: m.key = r.byteView(); break;
+      case 2: m.createRevision = r.int64(); break;
+      case 3: m.modRevision = r.int64(); break;
+      case 4: m.version = r.int64(); break;
+      case 5: m.value = r.byteView(); break;
+      case 6: m.lease = r.int64(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$PutRequest(w: Writer, m: PutRequest): void {
@@ -736,31 +686,17 @@ function decode$PutRequest(r: Reader, length: number, target?: PutRequest): PutR
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.key = r.byteView();
-        break;
-      case 2:
-        m.value = r.byteView();
-        break;
-      case 3:
-        m.lease = r.int64();
-        break;
-      case 4:
-        m.prevKv = r.bool();
-        break;
-      case 5:
-        m.ignoreValue = r.bool();
-        break;
-      case 6:
-        m.ignoreLease = r.bool();
-        break;
+      case 1: m.key = r.byteView(); break;
+      case 2: m.value = r.byteView(); break;
+      case 3: m.lease = r.int64(); break;
+      case 4: m.prevKv = r.bool(); break;
+      case 5: m.ignoreValue = r.bool(); break;
+      case 6: m.ignoreLease = r.bool(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$PutResponse(w: Writer, m: PutResponse): void {
@@ -777,19 +713,13 @@ function decode$PutResponse(r: Reader, length: number, target?: PutResponse): Pu
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
-      case 2:
-        m.prevKv = decode$KeyValue(r, r.uint32(), m.prevKv);
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.prevKv = decode$KeyValue(r, r.uint32(), m.prevKv); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$DeleteRangeRequest(w: Writer, m: DeleteRangeRequest): void {
@@ -807,22 +737,14 @@ function decode$DeleteRangeRequest(r: Reader, length: number, target?: DeleteRan
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.key = r.byteView();
-        break;
-      case 2:
-        m.rangeEnd = r.byteView();
-        break;
-      case 3:
-        m.prevKv = r.bool();
-        break;
+      case 1: m.key = r.byteView(); break;
+      case 2: m.rangeEnd = r.byteView(); break;
+      case 3: m.prevKv = r.bool(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$DeleteRangeResponse(w: Writer, m: DeleteRangeResponse): void {
@@ -842,22 +764,14 @@ function decode$DeleteRangeResponse(r: Reader, length: number, target?: DeleteRa
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
-      case 2:
-        m.deleted = r.int64();
-        break;
-      case 3:
-        m.prevKvs.push(decode$KeyValue(r, r.uint32()));
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.deleted = r.int64(); break;
+      case 3: m.prevKvs.push(decode$KeyValue(r, r.uint32())); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$TxnRequest(w: Writer, m: TxnRequest): void {
@@ -881,22 +795,14 @@ function decode$TxnRequest(r: Reader, length: number, target?: TxnRequest): TxnR
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.compare.push(decode$Compare(r, r.uint32()));
-        break;
-      case 2:
-        m.success.push(decode$RequestOp(r, r.uint32()));
-        break;
-      case 3:
-        m.failure.push(decode$RequestOp(r, r.uint32()));
-        break;
+      case 1: m.compare.push(decode$Compare(r, r.uint32())); break;
+      case 2: m.success.push(decode$RequestOp(r, r.uint32())); break;
+      case 3: m.failure.push(decode$RequestOp(r, r.uint32())); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$Compare(w: Writer, m: Compare): void {
@@ -920,40 +826,20 @@ function decode$Compare(r: Reader, length: number, target?: Compare): Compare {
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        { const e = r.int32(); m.result = e; }
-        break;
-      case 2:
-        { const e = r.int32(); m.target = e; }
-        break;
-      case 3:
-        m.key = r.byteView();
-        break;
-      case 4:
-        m.targetUnion = { case: "version", value: r.int64() };
-        break;
-      case 5:
-        m.targetUnion = { case: "createRevision", value: r.int64() };
-        break;
-      case 6:
-        m.targetUnion = { case: "modRevision", value: r.int64() };
-        break;
-      case 7:
-        m.targetUnion = { case: "value", value: r.byteView() };
-        break;
-      case 8:
-        m.targetUnion = { case: "lease", value: r.int64() };
-        break;
-      case 64:
-        m.rangeEnd = r.byteView();
-        break;
+      case 1: { const e = r.int32(); m.result = e; } break;
+      case 2: { const e = r.int32(); m.target = e; } break;
+      case 3: m.key = r.byteView(); break;
+      case 4: m.targetUnion = { case: "version", value: r.int64() }; break;
+      case 5: m.targetUnion = { case: "createRevision", value: r.int64() }; break;
+      case 6: m.targetUnion = { case: "modRevision", value: r.int64() }; break;
+      case 7: m.targetUnion = { case: "value", value: r.byteView() }; break;
+      case 8: m.targetUnion = { case: "lease", value: r.int64() }; break;
+      case 64: m.rangeEnd = r.byteView(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$RequestOp(w: Writer, m: RequestOp): void {
@@ -972,25 +858,15 @@ function decode$RequestOp(r: Reader, length: number, target?: RequestOp): Reques
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.request = { case: "requestRange", value: decode$RangeRequest(r, r.uint32(), m.request.case === "requestRange" ? m.request.value : undefined) };
-        break;
-      case 2:
-        m.request = { case: "requestPut", value: decode$PutRequest(r, r.uint32(), m.request.case === "requestPut" ? m.request.value : undefined) };
-        break;
-      case 3:
-        m.request = { case: "requestDeleteRange", value: decode$DeleteRangeRequest(r, r.uint32(), m.request.case === "requestDeleteRange" ? m.request.value : undefined) };
-        break;
-      case 4:
-        m.request = { case: "requestTxn", value: decode$TxnRequest(r, r.uint32(), m.request.case === "requestTxn" ? m.request.value : undefined) };
-        break;
+      case 1: m.request = { case: "requestRange", value: decode$RangeRequest(r, r.uint32(), m.request.case === "requestRange" ? m.request.value : undefined) }; break;
+      case 2: m.request = { case: "requestPut", value: decode$PutRequest(r, r.uint32(), m.request.case === "requestPut" ? m.request.value : undefined) }; break;
+      case 3: m.request = { case: "requestDeleteRange", value: decode$DeleteRangeRequest(r, r.uint32(), m.request.case === "requestDeleteRange" ? m.request.value : undefined) }; break;
+      case 4: m.request = { case: "requestTxn", value: decode$TxnRequest(r, r.uint32(), m.request.case === "requestTxn" ? m.request.value : undefined) }; break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$TxnResponse(w: Writer, m: TxnResponse): void {
@@ -1010,22 +886,14 @@ function decode$TxnResponse(r: Reader, length: number, target?: TxnResponse): Tx
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
-      case 2:
-        m.succeeded = r.bool();
-        break;
-      case 3:
-        m.responses.push(decode$ResponseOp(r, r.uint32()));
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.succeeded = r.bool(); break;
+      case 3: m.responses.push(decode$ResponseOp(r, r.uint32())); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$ResponseOp(w: Writer, m: ResponseOp): void {
@@ -1044,25 +912,15 @@ function decode$ResponseOp(r: Reader, length: number, target?: ResponseOp): Resp
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.response = { case: "responseRange", value: decode$RangeResponse(r, r.uint32(), m.response.case === "responseRange" ? m.response.value : undefined) };
-        break;
-      case 2:
-        m.response = { case: "responsePut", value: decode$PutResponse(r, r.uint32(), m.response.case === "responsePut" ? m.response.value : undefined) };
-        break;
-      case 3:
-        m.response = { case: "responseDeleteRange", value: decode$DeleteRangeResponse(r, r.uint32(), m.response.case === "responseDeleteRange" ? m.response.value : undefined) };
-        break;
-      case 4:
-        m.response = { case: "responseTxn", value: decode$TxnResponse(r, r.uint32(), m.response.case === "responseTxn" ? m.response.value : undefined) };
-        break;
+      case 1: m.response = { case: "responseRange", value: decode$RangeResponse(r, r.uint32(), m.response.case === "responseRange" ? m.response.value : undefined) }; break;
+      case 2: m.response = { case: "responsePut", value: decode$PutResponse(r, r.uint32(), m.response.case === "responsePut" ? m.response.value : undefined) }; break;
+      case 3: m.response = { case: "responseDeleteRange", value: decode$DeleteRangeResponse(r, r.uint32(), m.response.case === "responseDeleteRange" ? m.response.value : undefined) }; break;
+      case 4: m.response = { case: "responseTxn", value: decode$TxnResponse(r, r.uint32(), m.response.case === "responseTxn" ? m.response.value : undefined) }; break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$WatchRequest(w: Writer, m: WatchRequest): void {
@@ -1080,22 +938,14 @@ function decode$WatchRequest(r: Reader, length: number, target?: WatchRequest): 
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.requestUnion = { case: "createRequest", value: decode$WatchCreateRequest(r, r.uint32(), m.requestUnion.case === "createRequest" ? m.requestUnion.value : undefined) };
-        break;
-      case 2:
-        m.requestUnion = { case: "cancelRequest", value: decode$WatchCancelRequest(r, r.uint32(), m.requestUnion.case === "cancelRequest" ? m.requestUnion.value : undefined) };
-        break;
-      case 3:
-        m.requestUnion = { case: "progressRequest", value: decode$WatchProgressRequest(r, r.uint32(), m.requestUnion.case === "progressRequest" ? m.requestUnion.value : undefined) };
-        break;
+      case 1: m.requestUnion = { case: "createRequest", value: decode$WatchCreateRequest(r, r.uint32(), m.requestUnion.case === "createRequest" ? m.requestUnion.value : undefined) }; break;
+      case 2: m.requestUnion = { case: "cancelRequest", value: decode$WatchCancelRequest(r, r.uint32(), m.requestUnion.case === "cancelRequest" ? m.requestUnion.value : undefined) }; break;
+      case 3: m.requestUnion = { case: "progressRequest", value: decode$WatchProgressRequest(r, r.uint32(), m.requestUnion.case === "progressRequest" ? m.requestUnion.value : undefined) }; break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$WatchCreateRequest(w: Writer, m: WatchCreateRequest): void {
@@ -1120,40 +970,25 @@ function decode$WatchCreateRequest(r: Reader, length: number, target?: WatchCrea
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.key = r.byteView();
-        break;
-      case 2:
-        m.rangeEnd = r.byteView();
-        break;
-      case 3:
-        m.startRevision = r.int64();
-        break;
-      case 4:
-        m.progressNotify = r.bool();
-        break;
-      case 5:
+      case 1: m.key = r.byteView(); break;
+      case 2: m.rangeEnd = r.byteView(); break;
+      case 3: m.startRevision = r.int64(); break;
+      case 4: m.progressNotify = r.bool(); break;
+      case 5: {
         if ((tag & 7) === 2) {
           const e = r.uint32() + r.pos;
           while (r.pos < e) m.filters.push(r.int32());
         } else m.filters.push(r.int32());
         break;
-      case 6:
-        m.prevKv = r.bool();
-        break;
-      case 7:
-        m.watchId = r.int64();
-        break;
-      case 8:
-        m.fragment = r.bool();
-        break;
+      }
+      case 6: m.prevKv = r.bool(); break;
+      case 7: m.watchId = r.int64(); break;
+      case 8: m.fragment = r.bool(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$WatchCancelRequest(w: Writer, m: WatchCancelRequest): void {
@@ -1169,16 +1004,12 @@ function decode$WatchCancelRequest(r: Reader, length: number, target?: WatchCanc
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.watchId = r.int64();
-        break;
+      case 1: m.watchId = r.int64(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$WatchProgressRequest(w: Writer, m: WatchProgressRequest): void {
@@ -1193,9 +1024,7 @@ function decode$WatchProgressRequest(r: Reader, length: number, target?: WatchPr
     const tag = r.tag();
     unknown = r.unknown(unknown, tag);
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$WatchResponse(w: Writer, m: WatchResponse): void {
@@ -1220,37 +1049,19 @@ function decode$WatchResponse(r: Reader, length: number, target?: WatchResponse)
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
-      case 2:
-        m.watchId = r.int64();
-        break;
-      case 3:
-        m.created = r.bool();
-        break;
-      case 4:
-        m.canceled = r.bool();
-        break;
-      case 5:
-        m.compactRevision = r.int64();
-        break;
-      case 6:
-        m.cancelReason = r.string(true);
-        break;
-      case 7:
-        m.fragment = r.bool();
-        break;
-      case 11:
-        m.events.push(decode$Event(r, r.uint32()));
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.watchId = r.int64(); break;
+      case 3: m.created = r.bool(); break;
+      case 4: m.canceled = r.bool(); break;
+      case 5: m.compactRevision = r.int64(); break;
+      case 6: m.cancelReason = r.string(true); break;
+      case 7: m.fragment = r.bool(); break;
+      case 11: m.events.push(decode$Event(r, r.uint32())); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$Event(w: Writer, m: Event): void {
@@ -1268,22 +1079,14 @@ function decode$Event(r: Reader, length: number, target?: Event): Event {
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        { const e = r.int32(); m.type = e; }
-        break;
-      case 2:
-        m.kv = decode$KeyValue(r, r.uint32(), m.kv);
-        break;
-      case 3:
-        m.prevKv = decode$KeyValue(r, r.uint32(), m.prevKv);
-        break;
+      case 1: { const e = r.int32(); m.type = e; } break;
+      case 2: m.kv = decode$KeyValue(r, r.uint32(), m.kv); break;
+      case 3: m.prevKv = decode$KeyValue(r, r.uint32(), m.prevKv); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$LeaseGrantRequest(w: Writer, m: LeaseGrantRequest): void {
@@ -1300,19 +1103,13 @@ function decode$LeaseGrantRequest(r: Reader, length: number, target?: LeaseGrant
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.TTL = r.int64();
-        break;
-      case 2:
-        m.ID = r.int64();
-        break;
+      case 1: m.TTL = r.int64(); break;
+      case 2: m.ID = r.int64(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$LeaseGrantResponse(w: Writer, m: LeaseGrantResponse): void {
@@ -1331,25 +1128,15 @@ function decode$LeaseGrantResponse(r: Reader, length: number, target?: LeaseGran
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
-      case 2:
-        m.ID = r.int64();
-        break;
-      case 3:
-        m.TTL = r.int64();
-        break;
-      case 4:
-        m.error = r.string(true);
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.ID = r.int64(); break;
+      case 3: m.TTL = r.int64(); break;
+      case 4: m.error = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$LeaseRevokeRequest(w: Writer, m: LeaseRevokeRequest): void {
@@ -1365,16 +1152,12 @@ function decode$LeaseRevokeRequest(r: Reader, length: number, target?: LeaseRevo
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.ID = r.int64();
-        break;
+      case 1: m.ID = r.int64(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$LeaseRevokeResponse(w: Writer, m: LeaseRevokeResponse): void {
@@ -1390,16 +1173,12 @@ function decode$LeaseRevokeResponse(r: Reader, length: number, target?: LeaseRev
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$LeaseKeepAliveRequest(w: Writer, m: LeaseKeepAliveRequest): void {
@@ -1415,16 +1194,12 @@ function decode$LeaseKeepAliveRequest(r: Reader, length: number, target?: LeaseK
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.ID = r.int64();
-        break;
+      case 1: m.ID = r.int64(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$LeaseKeepAliveResponse(w: Writer, m: LeaseKeepAliveResponse): void {
@@ -1442,22 +1217,14 @@ function decode$LeaseKeepAliveResponse(r: Reader, length: number, target?: Lease
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
-      case 2:
-        m.ID = r.int64();
-        break;
-      case 3:
-        m.TTL = r.int64();
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.ID = r.int64(); break;
+      case 3: m.TTL = r.int64(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$LeaseTimeToLiveRequest(w: Writer, m: LeaseTimeToLiveRequest): void {
@@ -1474,19 +1241,13 @@ function decode$LeaseTimeToLiveRequest(r: Reader, length: number, target?: Lease
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.ID = r.int64();
-        break;
-      case 2:
-        m.keys = r.bool();
-        break;
+      case 1: m.ID = r.int64(); break;
+      case 2: m.keys = r.bool(); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$LeaseTimeToLiveResponse(w: Writer, m: LeaseTimeToLiveResponse): void {
@@ -1508,28 +1269,16 @@ function decode$LeaseTimeToLiveResponse(r: Reader, length: number, target?: Leas
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
-      case 2:
-        m.ID = r.int64();
-        break;
-      case 3:
-        m.TTL = r.int64();
-        break;
-      case 4:
-        m.grantedTTL = r.int64();
-        break;
-      case 5:
-        m.keys.push(r.byteView());
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.ID = r.int64(); break;
+      case 3: m.TTL = r.int64(); break;
+      case 4: m.grantedTTL = r.int64(); break;
+      case 5: m.keys.push(r.byteView()); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$AuthenticateRequest(w: Writer, m: AuthenticateRequest): void {
@@ -1546,19 +1295,13 @@ function decode$AuthenticateRequest(r: Reader, length: number, target?: Authenti
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.name = r.string(true);
-        break;
-      case 2:
-        m.password = r.string(true);
-        break;
+      case 1: m.name = r.string(true); break;
+      case 2: m.password = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
 function encode$AuthenticateResponse(w: Writer, m: AuthenticateResponse): void {
@@ -1575,18 +1318,12 @@ function decode$AuthenticateResponse(r: Reader, length: number, target?: Authent
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
-      case 1:
-        m.header = decode$ResponseHeader(r, r.uint32(), m.header);
-        break;
-      case 2:
-        m.token = r.string(true);
-        break;
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.token = r.string(true); break;
       default:
         unknown = r.unknown(unknown, tag);
     }
   }
-  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
-  r.depth--;
-  return m;
+  return r.leave(m, unknown);
 }
 
