@@ -375,21 +375,23 @@ function printPresent(f: RpcFile, message: DescMessage, field: DescField, write:
 
 /** Whether a field with implicit presence differs from its zero value (and so is written). */
 function implicitSet(f: RpcFile, field: DescField, scalar: ScalarType, v: string): Printable {
-  if (field.fieldKind === "enum") return `${v} !== undefined && ${v} !== ${field.enum.values[0]?.number ?? 0}`;
+  // For strings, bools and 32-bit numbers, "set" is truthiness: not undefined (an init
+  // object's missing field), and not "", false or 0.
+  if (field.fieldKind === "enum") {
+    const zero = field.enum.values[0]?.number ?? 0;
+    return zero === 0 ? v : `${v} !== undefined && ${v} !== ${zero}`;
+  }
   switch (scalar) {
-    case ScalarType.BOOL:
-      return `${v} !== undefined && ${v} !== false`;
-    case ScalarType.STRING:
-      return `${v} !== undefined && ${v} !== ""`;
     case ScalarType.BYTES:
-      return `${v} !== undefined && ${v}.byteLength > 0`;
+      return `${v}?.byteLength`;
     case ScalarType.DOUBLE:
     case ScalarType.FLOAT:
-      // -0 is not the zero value: it is written, as protobuf-es writes it.
+      // -0 and NaN are falsy but not the zero value: protobuf-es writes them.
       return `${v} !== undefined && (${v} !== 0 || 1 / ${v} < 0)`;
     default:
+      // "0" (jstype = JS_STRING) is truthy, but zero.
       if (is64(scalar)) return [f.import("isNonZero64", RUNTIME), `(${v})`];
-      return `${v} !== undefined && ${v} !== 0`;
+      return v;
   }
 }
 

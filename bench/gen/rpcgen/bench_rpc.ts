@@ -231,9 +231,9 @@ export class BenchServiceClient extends ServiceClient {
 
 function encode$BenchRequest(w: Writer, m: BenchRequest): void {
   if (m.$typeName !== "bench.v1.BenchRequest") checkTypeName(m, "bench.v1.BenchRequest");
-  if (m.responseSize !== undefined && m.responseSize !== 0) { w.uint32(8); w.uint32(m.responseSize); }
-  if (m.responseCount !== undefined && m.responseCount !== 0) { w.uint32(16); w.uint32(m.responseCount); }
-  if (m.payload !== undefined && m.payload !== "") { w.uint32(26); w.string(m.payload); }
+  if (m.responseSize) { w.uint32(8); w.uint32(m.responseSize); }
+  if (m.responseCount) { w.uint32(16); w.uint32(m.responseCount); }
+  if (m.payload) { w.uint32(26); w.string(m.payload); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -256,8 +256,8 @@ function decode$BenchRequest(r: Reader, length: number, target?: BenchRequest): 
 
 function encode$BenchResponse(w: Writer, m: BenchResponse): void {
   if (m.$typeName !== "bench.v1.BenchResponse") checkTypeName(m, "bench.v1.BenchResponse");
-  if (m.payload !== undefined && m.payload !== "") { w.uint32(10); w.string(m.payload); }
-  if (m.count !== undefined && m.count !== 0) { w.uint32(16); w.uint32(m.count); }
+  if (m.payload) { w.uint32(10); w.string(m.payload); }
+  if (m.count) { w.uint32(16); w.uint32(m.count); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 

@@ -101,7 +101,7 @@ export class GreeterClient extends ServiceClient {
 
 function encode$HelloRequest(w: Writer, m: HelloRequest): void {
   if (m.$typeName !== "helloworld.HelloRequest") checkTypeName(m, "helloworld.HelloRequest");
-  if (m.name !== undefined && m.name !== "") { w.uint32(10); w.string(m.name); }
+  if (m.name) { w.uint32(10); w.string(m.name); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -122,7 +122,7 @@ function decode$HelloRequest(r: Reader, length: number, target?: HelloRequest): 
 
 function encode$HelloReply(w: Writer, m: HelloReply): void {
   if (m.$typeName !== "helloworld.HelloReply") checkTypeName(m, "helloworld.HelloReply");
-  if (m.message !== undefined && m.message !== "") { w.uint32(10); w.string(m.message); }
+  if (m.message) { w.uint32(10); w.string(m.message); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 

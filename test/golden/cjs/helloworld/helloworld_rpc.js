@@ -70,7 +70,7 @@ exports.GreeterClient = GreeterClient;
 function encode$HelloRequest(w, m) {
     if (m.$typeName !== "helloworld.HelloRequest")
         (0, runtime_1.checkTypeName)(m, "helloworld.HelloRequest");
-    if (m.name !== undefined && m.name !== "") {
+    if (m.name) {
         w.uint32(10);
         w.string(m.name);
     }
@@ -96,7 +96,7 @@ function decode$HelloRequest(r, length, target) {
 function encode$HelloReply(w, m) {
     if (m.$typeName !== "helloworld.HelloReply")
         (0, runtime_1.checkTypeName)(m, "helloworld.HelloReply");
-    if (m.message !== undefined && m.message !== "") {
+    if (m.message) {
         w.uint32(10);
         w.string(m.message);
     }

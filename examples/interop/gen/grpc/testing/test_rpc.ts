@@ -560,16 +560,16 @@ function decode$Empty(r: Reader, length: number, target?: Empty): Empty {
 
 function encode$SimpleRequest(w: Writer, m: SimpleRequest): void {
   if (m.$typeName !== "grpc.testing.SimpleRequest") checkTypeName(m, "grpc.testing.SimpleRequest");
-  if (m.responseType !== undefined && m.responseType !== 0) { w.uint32(8); w.int32(m.responseType); }
-  if (m.responseSize !== undefined && m.responseSize !== 0) { w.uint32(16); w.int32(m.responseSize); }
+  if (m.responseType) { w.uint32(8); w.int32(m.responseType); }
+  if (m.responseSize) { w.uint32(16); w.int32(m.responseSize); }
   if (m.payload !== undefined) { w.uint32(26); w.fork(); encode$Payload(w, m.payload); w.join(); }
-  if (m.fillUsername !== undefined && m.fillUsername !== false) { w.uint32(32); w.bool(m.fillUsername); }
-  if (m.fillOauthScope !== undefined && m.fillOauthScope !== false) { w.uint32(40); w.bool(m.fillOauthScope); }
+  if (m.fillUsername) { w.uint32(32); w.bool(m.fillUsername); }
+  if (m.fillOauthScope) { w.uint32(40); w.bool(m.fillOauthScope); }
   if (m.responseCompressed !== undefined) { w.uint32(50); w.fork(); encode$BoolValue(w, m.responseCompressed); w.join(); }
   if (m.responseStatus !== undefined) { w.uint32(58); w.fork(); encode$EchoStatus(w, m.responseStatus); w.join(); }
   if (m.expectCompressed !== undefined) { w.uint32(66); w.fork(); encode$BoolValue(w, m.expectCompressed); w.join(); }
-  if (m.fillServerId !== undefined && m.fillServerId !== false) { w.uint32(72); w.bool(m.fillServerId); }
-  if (m.fillGrpclbRouteType !== undefined && m.fillGrpclbRouteType !== false) { w.uint32(80); w.bool(m.fillGrpclbRouteType); }
+  if (m.fillServerId) { w.uint32(72); w.bool(m.fillServerId); }
+  if (m.fillGrpclbRouteType) { w.uint32(80); w.bool(m.fillGrpclbRouteType); }
   if (m.orcaPerQueryReport !== undefined) { w.uint32(90); w.fork(); encode$TestOrcaReport(w, m.orcaPerQueryReport); w.join(); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
@@ -601,8 +601,8 @@ function decode$SimpleRequest(r: Reader, length: number, target?: SimpleRequest)
 
 function encode$Payload(w: Writer, m: Payload): void {
   if (m.$typeName !== "grpc.testing.Payload") checkTypeName(m, "grpc.testing.Payload");
-  if (m.type !== undefined && m.type !== 0) { w.uint32(8); w.int32(m.type); }
-  if (m.body !== undefined && m.body.byteLength > 0) { w.uint32(18); w.bytes(m.body); }
+  if (m.type) { w.uint32(8); w.int32(m.type); }
+  if (m.body?.byteLength) { w.uint32(18); w.bytes(m.body); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -624,7 +624,7 @@ function decode$Payload(r: Reader, length: number, target?: Payload): Payload {
 
 function encode$BoolValue(w: Writer, m: BoolValue): void {
   if (m.$typeName !== "grpc.testing.BoolValue") checkTypeName(m, "grpc.testing.BoolValue");
-  if (m.value !== undefined && m.value !== false) { w.uint32(8); w.bool(m.value); }
+  if (m.value) { w.uint32(8); w.bool(m.value); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -645,8 +645,8 @@ function decode$BoolValue(r: Reader, length: number, target?: BoolValue): BoolVa
 
 function encode$EchoStatus(w: Writer, m: EchoStatus): void {
   if (m.$typeName !== "grpc.testing.EchoStatus") checkTypeName(m, "grpc.testing.EchoStatus");
-  if (m.code !== undefined && m.code !== 0) { w.uint32(8); w.int32(m.code); }
-  if (m.message !== undefined && m.message !== "") { w.uint32(18); w.string(m.message); }
+  if (m.code) { w.uint32(8); w.int32(m.code); }
+  if (m.message) { w.uint32(18); w.string(m.message); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -732,11 +732,11 @@ function decode$TestOrcaReport(r: Reader, length: number, target?: TestOrcaRepor
 function encode$SimpleResponse(w: Writer, m: SimpleResponse): void {
   if (m.$typeName !== "grpc.testing.SimpleResponse") checkTypeName(m, "grpc.testing.SimpleResponse");
   if (m.payload !== undefined) { w.uint32(10); w.fork(); encode$Payload(w, m.payload); w.join(); }
-  if (m.username !== undefined && m.username !== "") { w.uint32(18); w.string(m.username); }
-  if (m.oauthScope !== undefined && m.oauthScope !== "") { w.uint32(26); w.string(m.oauthScope); }
-  if (m.serverId !== undefined && m.serverId !== "") { w.uint32(34); w.string(m.serverId); }
-  if (m.grpclbRouteType !== undefined && m.grpclbRouteType !== 0) { w.uint32(40); w.int32(m.grpclbRouteType); }
-  if (m.hostname !== undefined && m.hostname !== "") { w.uint32(50); w.string(m.hostname); }
+  if (m.username) { w.uint32(18); w.string(m.username); }
+  if (m.oauthScope) { w.uint32(26); w.string(m.oauthScope); }
+  if (m.serverId) { w.uint32(34); w.string(m.serverId); }
+  if (m.grpclbRouteType) { w.uint32(40); w.int32(m.grpclbRouteType); }
+  if (m.hostname) { w.uint32(50); w.string(m.hostname); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -762,7 +762,7 @@ function decode$SimpleResponse(r: Reader, length: number, target?: SimpleRespons
 
 function encode$StreamingOutputCallRequest(w: Writer, m: StreamingOutputCallRequest): void {
   if (m.$typeName !== "grpc.testing.StreamingOutputCallRequest") checkTypeName(m, "grpc.testing.StreamingOutputCallRequest");
-  if (m.responseType !== undefined && m.responseType !== 0) { w.uint32(8); w.int32(m.responseType); }
+  if (m.responseType) { w.uint32(8); w.int32(m.responseType); }
   if (m.responseParameters !== undefined) {
     for (const e of m.responseParameters) { w.uint32(18); w.fork(); encode$ResponseParameters(w, e); w.join(); }
   }
@@ -793,8 +793,8 @@ function decode$StreamingOutputCallRequest(r: Reader, length: number, target?: S
 
 function encode$ResponseParameters(w: Writer, m: ResponseParameters): void {
   if (m.$typeName !== "grpc.testing.ResponseParameters") checkTypeName(m, "grpc.testing.ResponseParameters");
-  if (m.size !== undefined && m.size !== 0) { w.uint32(8); w.int32(m.size); }
-  if (m.intervalUs !== undefined && m.intervalUs !== 0) { w.uint32(16); w.int32(m.intervalUs); }
+  if (m.size) { w.uint32(8); w.int32(m.size); }
+  if (m.intervalUs) { w.uint32(16); w.int32(m.intervalUs); }
   if (m.compressed !== undefined) { w.uint32(26); w.fork(); encode$BoolValue(w, m.compressed); w.join(); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
@@ -862,7 +862,7 @@ function decode$StreamingInputCallRequest(r: Reader, length: number, target?: St
 
 function encode$StreamingInputCallResponse(w: Writer, m: StreamingInputCallResponse): void {
   if (m.$typeName !== "grpc.testing.StreamingInputCallResponse") checkTypeName(m, "grpc.testing.StreamingInputCallResponse");
-  if (m.aggregatedPayloadSize !== undefined && m.aggregatedPayloadSize !== 0) { w.uint32(8); w.int32(m.aggregatedPayloadSize); }
+  if (m.aggregatedPayloadSize) { w.uint32(8); w.int32(m.aggregatedPayloadSize); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -883,7 +883,7 @@ function decode$StreamingInputCallResponse(r: Reader, length: number, target?: S
 
 function encode$ReconnectParams(w: Writer, m: ReconnectParams): void {
   if (m.$typeName !== "grpc.testing.ReconnectParams") checkTypeName(m, "grpc.testing.ReconnectParams");
-  if (m.maxReconnectBackoffMs !== undefined && m.maxReconnectBackoffMs !== 0) { w.uint32(8); w.int32(m.maxReconnectBackoffMs); }
+  if (m.maxReconnectBackoffMs) { w.uint32(8); w.int32(m.maxReconnectBackoffMs); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -904,7 +904,7 @@ function decode$ReconnectParams(r: Reader, length: number, target?: ReconnectPar
 
 function encode$ReconnectInfo(w: Writer, m: ReconnectInfo): void {
   if (m.$typeName !== "grpc.testing.ReconnectInfo") checkTypeName(m, "grpc.testing.ReconnectInfo");
-  if (m.passed !== undefined && m.passed !== false) { w.uint32(8); w.bool(m.passed); }
+  if (m.passed) { w.uint32(8); w.bool(m.passed); }
   if (m.backoffMs !== undefined) {
     if (m.backoffMs.length > 0) { w.uint32(18); w.fork(); for (const e of m.backoffMs) w.int32(e); w.join(); }
   }

@@ -109,10 +109,10 @@ export class ChatServiceClient extends ServiceClient {
 
 function encode$ChatMessage(w: Writer, m: ChatMessage): void {
   if (m.$typeName !== "chat.v1.ChatMessage") checkTypeName(m, "chat.v1.ChatMessage");
-  if (m.from !== undefined && m.from !== "") { w.uint32(10); w.string(m.from); }
-  if (m.to !== undefined && m.to !== "") { w.uint32(18); w.string(m.to); }
-  if (m.text !== undefined && m.text !== "") { w.uint32(26); w.string(m.text); }
-  if (m.kind !== undefined && m.kind !== 0) { w.uint32(32); w.int32(m.kind); }
+  if (m.from) { w.uint32(10); w.string(m.from); }
+  if (m.to) { w.uint32(18); w.string(m.to); }
+  if (m.text) { w.uint32(26); w.string(m.text); }
+  if (m.kind) { w.uint32(32); w.int32(m.kind); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 

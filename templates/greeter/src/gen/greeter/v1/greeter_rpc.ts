@@ -101,7 +101,7 @@ export class GreeterClient extends ServiceClient {
 
 function encode$SayHelloRequest(w: Writer, m: SayHelloRequest): void {
   if (m.$typeName !== "greeter.v1.SayHelloRequest") checkTypeName(m, "greeter.v1.SayHelloRequest");
-  if (m.name !== undefined && m.name !== "") { w.uint32(10); w.string(m.name); }
+  if (m.name) { w.uint32(10); w.string(m.name); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -122,7 +122,7 @@ function decode$SayHelloRequest(r: Reader, length: number, target?: SayHelloRequ
 
 function encode$SayHelloResponse(w: Writer, m: SayHelloResponse): void {
   if (m.$typeName !== "greeter.v1.SayHelloResponse") checkTypeName(m, "greeter.v1.SayHelloResponse");
-  if (m.message !== undefined && m.message !== "") { w.uint32(10); w.string(m.message); }
+  if (m.message) { w.uint32(10); w.string(m.message); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 

@@ -143,8 +143,8 @@ export class PubSubClient extends ServiceClient {
 
 function encode$PublishRequest(w: Writer, m: PublishRequest): void {
   if (m.$typeName !== "pubsub.v1.PublishRequest") checkTypeName(m, "pubsub.v1.PublishRequest");
-  if (m.topic !== undefined && m.topic !== "") { w.uint32(10); w.string(m.topic); }
-  if (m.message !== undefined && m.message !== "") { w.uint32(18); w.string(m.message); }
+  if (m.topic) { w.uint32(10); w.string(m.topic); }
+  if (m.message) { w.uint32(18); w.string(m.message); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -166,7 +166,7 @@ function decode$PublishRequest(r: Reader, length: number, target?: PublishReques
 
 function encode$PublishResponse(w: Writer, m: PublishResponse): void {
   if (m.$typeName !== "pubsub.v1.PublishResponse") checkTypeName(m, "pubsub.v1.PublishResponse");
-  if (m.count !== undefined && m.count !== 0) { w.uint32(8); w.uint32(m.count); }
+  if (m.count) { w.uint32(8); w.uint32(m.count); }
   if (m.topics !== undefined) {
     for (const e of m.topics) { w.uint32(18); w.string(e); }
   }
@@ -191,7 +191,7 @@ function decode$PublishResponse(r: Reader, length: number, target?: PublishRespo
 
 function encode$SubscribeRequest(w: Writer, m: SubscribeRequest): void {
   if (m.$typeName !== "pubsub.v1.SubscribeRequest") checkTypeName(m, "pubsub.v1.SubscribeRequest");
-  if (m.topic !== undefined && m.topic !== "") { w.uint32(10); w.string(m.topic); }
+  if (m.topic) { w.uint32(10); w.string(m.topic); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -212,9 +212,9 @@ function decode$SubscribeRequest(r: Reader, length: number, target?: SubscribeRe
 
 function encode$SubscribeResponse(w: Writer, m: SubscribeResponse): void {
   if (m.$typeName !== "pubsub.v1.SubscribeResponse") checkTypeName(m, "pubsub.v1.SubscribeResponse");
-  if (m.topic !== undefined && m.topic !== "") { w.uint32(10); w.string(m.topic); }
-  if (m.message !== undefined && m.message !== "") { w.uint32(18); w.string(m.message); }
-  if (m.origin !== undefined && m.origin !== "") { w.uint32(26); w.string(m.origin); }
+  if (m.topic) { w.uint32(10); w.string(m.topic); }
+  if (m.message) { w.uint32(18); w.string(m.message); }
+  if (m.origin) { w.uint32(26); w.string(m.origin); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 

@@ -169,7 +169,7 @@ export class HealthClient extends ServiceClient {
 
 function encode$HealthCheckRequest(w: Writer, m: HealthCheckRequest): void {
   if (m.$typeName !== "grpc.health.v1.HealthCheckRequest") checkTypeName(m, "grpc.health.v1.HealthCheckRequest");
-  if (m.service !== undefined && m.service !== "") { w.uint32(10); w.string(m.service); }
+  if (m.service) { w.uint32(10); w.string(m.service); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -190,7 +190,7 @@ function decode$HealthCheckRequest(r: Reader, length: number, target?: HealthChe
 
 function encode$HealthCheckResponse(w: Writer, m: HealthCheckResponse): void {
   if (m.$typeName !== "grpc.health.v1.HealthCheckResponse") checkTypeName(m, "grpc.health.v1.HealthCheckResponse");
-  if (m.status !== undefined && m.status !== 0) { w.uint32(8); w.int32(m.status); }
+  if (m.status) { w.uint32(8); w.int32(m.status); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 

@@ -105,7 +105,7 @@ export class ServerReflectionClient extends ServiceClient {
 
 function encode$ServerReflectionRequest(w: Writer, m: ServerReflectionRequest): void {
   if (m.$typeName !== "grpc.reflection.v1.ServerReflectionRequest") checkTypeName(m, "grpc.reflection.v1.ServerReflectionRequest");
-  if (m.host !== undefined && m.host !== "") { w.uint32(10); w.string(m.host); }
+  if (m.host) { w.uint32(10); w.string(m.host); }
   if (m.messageRequest?.case === "fileByFilename") { w.uint32(26); w.string(m.messageRequest.value); }
   if (m.messageRequest?.case === "fileContainingSymbol") { w.uint32(34); w.string(m.messageRequest.value); }
   if (m.messageRequest?.case === "fileContainingExtension") { w.uint32(42); w.fork(); encode$ExtensionRequest(w, m.messageRequest.value); w.join(); }
@@ -136,8 +136,8 @@ function decode$ServerReflectionRequest(r: Reader, length: number, target?: Serv
 
 function encode$ExtensionRequest(w: Writer, m: ExtensionRequest): void {
   if (m.$typeName !== "grpc.reflection.v1.ExtensionRequest") checkTypeName(m, "grpc.reflection.v1.ExtensionRequest");
-  if (m.containingType !== undefined && m.containingType !== "") { w.uint32(10); w.string(m.containingType); }
-  if (m.extensionNumber !== undefined && m.extensionNumber !== 0) { w.uint32(16); w.int32(m.extensionNumber); }
+  if (m.containingType) { w.uint32(10); w.string(m.containingType); }
+  if (m.extensionNumber) { w.uint32(16); w.int32(m.extensionNumber); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -159,7 +159,7 @@ function decode$ExtensionRequest(r: Reader, length: number, target?: ExtensionRe
 
 function encode$ServerReflectionResponse(w: Writer, m: ServerReflectionResponse): void {
   if (m.$typeName !== "grpc.reflection.v1.ServerReflectionResponse") checkTypeName(m, "grpc.reflection.v1.ServerReflectionResponse");
-  if (m.validHost !== undefined && m.validHost !== "") { w.uint32(10); w.string(m.validHost); }
+  if (m.validHost) { w.uint32(10); w.string(m.validHost); }
   if (m.originalRequest !== undefined) { w.uint32(18); w.fork(); encode$ServerReflectionRequest(w, m.originalRequest); w.join(); }
   if (m.messageResponse?.case === "fileDescriptorResponse") { w.uint32(34); w.fork(); encode$FileDescriptorResponse(w, m.messageResponse.value); w.join(); }
   if (m.messageResponse?.case === "allExtensionNumbersResponse") { w.uint32(42); w.fork(); encode$ExtensionNumberResponse(w, m.messageResponse.value); w.join(); }
@@ -213,7 +213,7 @@ function decode$FileDescriptorResponse(r: Reader, length: number, target?: FileD
 
 function encode$ExtensionNumberResponse(w: Writer, m: ExtensionNumberResponse): void {
   if (m.$typeName !== "grpc.reflection.v1.ExtensionNumberResponse") checkTypeName(m, "grpc.reflection.v1.ExtensionNumberResponse");
-  if (m.baseTypeName !== undefined && m.baseTypeName !== "") { w.uint32(10); w.string(m.baseTypeName); }
+  if (m.baseTypeName) { w.uint32(10); w.string(m.baseTypeName); }
   if (m.extensionNumber !== undefined) {
     if (m.extensionNumber.length > 0) { w.uint32(18); w.fork(); for (const e of m.extensionNumber) w.int32(e); w.join(); }
   }
@@ -267,7 +267,7 @@ function decode$ListServiceResponse(r: Reader, length: number, target?: ListServ
 
 function encode$ServiceResponse(w: Writer, m: ServiceResponse): void {
   if (m.$typeName !== "grpc.reflection.v1.ServiceResponse") checkTypeName(m, "grpc.reflection.v1.ServiceResponse");
-  if (m.name !== undefined && m.name !== "") { w.uint32(10); w.string(m.name); }
+  if (m.name) { w.uint32(10); w.string(m.name); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -288,8 +288,8 @@ function decode$ServiceResponse(r: Reader, length: number, target?: ServiceRespo
 
 function encode$ErrorResponse(w: Writer, m: ErrorResponse): void {
   if (m.$typeName !== "grpc.reflection.v1.ErrorResponse") checkTypeName(m, "grpc.reflection.v1.ErrorResponse");
-  if (m.errorCode !== undefined && m.errorCode !== 0) { w.uint32(8); w.int32(m.errorCode); }
-  if (m.errorMessage !== undefined && m.errorMessage !== "") { w.uint32(18); w.string(m.errorMessage); }
+  if (m.errorCode) { w.uint32(8); w.int32(m.errorCode); }
+  if (m.errorMessage) { w.uint32(18); w.string(m.errorMessage); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 

@@ -550,13 +550,13 @@ export class AuthClient extends ServiceClient {
 
 function encode$RangeRequest(w: Writer, m: RangeRequest): void {
   if (m.$typeName !== "etcdserverpb.RangeRequest") checkTypeName(m, "etcdserverpb.RangeRequest");
-  if (m.key !== undefined && m.key.byteLength > 0) { w.uint32(10); w.bytes(m.key); }
-  if (m.rangeEnd !== undefined && m.rangeEnd.byteLength > 0) { w.uint32(18); w.bytes(m.rangeEnd); }
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
+  if (m.rangeEnd?.byteLength) { w.uint32(18); w.bytes(m.rangeEnd); }
   if (isNonZero64(m.limit)) { w.uint32(24); w.int64(m.limit); }
   if (isNonZero64(m.revision)) { w.uint32(32); w.int64(m.revision); }
-  if (m.serializable !== undefined && m.serializable !== false) { w.uint32(56); w.bool(m.serializable); }
-  if (m.keysOnly !== undefined && m.keysOnly !== false) { w.uint32(64); w.bool(m.keysOnly); }
-  if (m.countOnly !== undefined && m.countOnly !== false) { w.uint32(72); w.bool(m.countOnly); }
+  if (m.serializable) { w.uint32(56); w.bool(m.serializable); }
+  if (m.keysOnly) { w.uint32(64); w.bool(m.keysOnly); }
+  if (m.countOnly) { w.uint32(72); w.bool(m.countOnly); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -587,7 +587,7 @@ function encode$RangeResponse(w: Writer, m: RangeResponse): void {
   if (m.kvs !== undefined) {
     for (const e of m.kvs) { w.uint32(18); w.fork(); encode$KeyValue(w, e); w.join(); }
   }
-  if (m.more !== undefined && m.more !== false) { w.uint32(24); w.bool(m.more); }
+  if (m.more) { w.uint32(24); w.bool(m.more); }
   if (isNonZero64(m.count)) { w.uint32(32); w.int64(m.count); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
@@ -639,11 +639,11 @@ function decode$ResponseHeader(r: Reader, length: number, target?: ResponseHeade
 
 function encode$KeyValue(w: Writer, m: KeyValue): void {
   if (m.$typeName !== "mvccpb.KeyValue") checkTypeName(m, "mvccpb.KeyValue");
-  if (m.key !== undefined && m.key.byteLength > 0) { w.uint32(10); w.bytes(m.key); }
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
   if (isNonZero64(m.createRevision)) { w.uint32(16); w.int64(m.createRevision); }
   if (isNonZero64(m.modRevision)) { w.uint32(24); w.int64(m.modRevision); }
   if (isNonZero64(m.version)) { w.uint32(32); w.int64(m.version); }
-  if (m.value !== undefined && m.value.byteLength > 0) { w.uint32(42); w.bytes(m.value); }
+  if (m.value?.byteLength) { w.uint32(42); w.bytes(m.value); }
   if (isNonZero64(m.lease)) { w.uint32(48); w.int64(m.lease); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
@@ -670,12 +670,12 @@ function decode$KeyValue(r: Reader, length: number, target?: KeyValue): KeyValue
 
 function encode$PutRequest(w: Writer, m: PutRequest): void {
   if (m.$typeName !== "etcdserverpb.PutRequest") checkTypeName(m, "etcdserverpb.PutRequest");
-  if (m.key !== undefined && m.key.byteLength > 0) { w.uint32(10); w.bytes(m.key); }
-  if (m.value !== undefined && m.value.byteLength > 0) { w.uint32(18); w.bytes(m.value); }
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
+  if (m.value?.byteLength) { w.uint32(18); w.bytes(m.value); }
   if (isNonZero64(m.lease)) { w.uint32(24); w.int64(m.lease); }
-  if (m.prevKv !== undefined && m.prevKv !== false) { w.uint32(32); w.bool(m.prevKv); }
-  if (m.ignoreValue !== undefined && m.ignoreValue !== false) { w.uint32(40); w.bool(m.ignoreValue); }
-  if (m.ignoreLease !== undefined && m.ignoreLease !== false) { w.uint32(48); w.bool(m.ignoreLease); }
+  if (m.prevKv) { w.uint32(32); w.bool(m.prevKv); }
+  if (m.ignoreValue) { w.uint32(40); w.bool(m.ignoreValue); }
+  if (m.ignoreLease) { w.uint32(48); w.bool(m.ignoreLease); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -724,9 +724,9 @@ function decode$PutResponse(r: Reader, length: number, target?: PutResponse): Pu
 
 function encode$DeleteRangeRequest(w: Writer, m: DeleteRangeRequest): void {
   if (m.$typeName !== "etcdserverpb.DeleteRangeRequest") checkTypeName(m, "etcdserverpb.DeleteRangeRequest");
-  if (m.key !== undefined && m.key.byteLength > 0) { w.uint32(10); w.bytes(m.key); }
-  if (m.rangeEnd !== undefined && m.rangeEnd.byteLength > 0) { w.uint32(18); w.bytes(m.rangeEnd); }
-  if (m.prevKv !== undefined && m.prevKv !== false) { w.uint32(24); w.bool(m.prevKv); }
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
+  if (m.rangeEnd?.byteLength) { w.uint32(18); w.bytes(m.rangeEnd); }
+  if (m.prevKv) { w.uint32(24); w.bool(m.prevKv); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -807,15 +807,15 @@ function decode$TxnRequest(r: Reader, length: number, target?: TxnRequest): TxnR
 
 function encode$Compare(w: Writer, m: Compare): void {
   if (m.$typeName !== "etcdserverpb.Compare") checkTypeName(m, "etcdserverpb.Compare");
-  if (m.result !== undefined && m.result !== 0) { w.uint32(8); w.int32(m.result); }
-  if (m.target !== undefined && m.target !== 0) { w.uint32(16); w.int32(m.target); }
-  if (m.key !== undefined && m.key.byteLength > 0) { w.uint32(26); w.bytes(m.key); }
+  if (m.result) { w.uint32(8); w.int32(m.result); }
+  if (m.target) { w.uint32(16); w.int32(m.target); }
+  if (m.key?.byteLength) { w.uint32(26); w.bytes(m.key); }
   if (m.targetUnion?.case === "version") { w.uint32(32); w.int64(m.targetUnion.value); }
   if (m.targetUnion?.case === "createRevision") { w.uint32(40); w.int64(m.targetUnion.value); }
   if (m.targetUnion?.case === "modRevision") { w.uint32(48); w.int64(m.targetUnion.value); }
   if (m.targetUnion?.case === "value") { w.uint32(58); w.bytes(m.targetUnion.value); }
   if (m.targetUnion?.case === "lease") { w.uint32(64); w.int64(m.targetUnion.value); }
-  if (m.rangeEnd !== undefined && m.rangeEnd.byteLength > 0) { w.uint32(514); w.bytes(m.rangeEnd); }
+  if (m.rangeEnd?.byteLength) { w.uint32(514); w.bytes(m.rangeEnd); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -872,7 +872,7 @@ function decode$RequestOp(r: Reader, length: number, target?: RequestOp): Reques
 function encode$TxnResponse(w: Writer, m: TxnResponse): void {
   if (m.$typeName !== "etcdserverpb.TxnResponse") checkTypeName(m, "etcdserverpb.TxnResponse");
   if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
-  if (m.succeeded !== undefined && m.succeeded !== false) { w.uint32(16); w.bool(m.succeeded); }
+  if (m.succeeded) { w.uint32(16); w.bool(m.succeeded); }
   if (m.responses !== undefined) {
     for (const e of m.responses) { w.uint32(26); w.fork(); encode$ResponseOp(w, e); w.join(); }
   }
@@ -950,16 +950,16 @@ function decode$WatchRequest(r: Reader, length: number, target?: WatchRequest): 
 
 function encode$WatchCreateRequest(w: Writer, m: WatchCreateRequest): void {
   if (m.$typeName !== "etcdserverpb.WatchCreateRequest") checkTypeName(m, "etcdserverpb.WatchCreateRequest");
-  if (m.key !== undefined && m.key.byteLength > 0) { w.uint32(10); w.bytes(m.key); }
-  if (m.rangeEnd !== undefined && m.rangeEnd.byteLength > 0) { w.uint32(18); w.bytes(m.rangeEnd); }
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
+  if (m.rangeEnd?.byteLength) { w.uint32(18); w.bytes(m.rangeEnd); }
   if (isNonZero64(m.startRevision)) { w.uint32(24); w.int64(m.startRevision); }
-  if (m.progressNotify !== undefined && m.progressNotify !== false) { w.uint32(32); w.bool(m.progressNotify); }
+  if (m.progressNotify) { w.uint32(32); w.bool(m.progressNotify); }
   if (m.filters !== undefined) {
     if (m.filters.length > 0) { w.uint32(42); w.fork(); for (const e of m.filters) w.int32(e); w.join(); }
   }
-  if (m.prevKv !== undefined && m.prevKv !== false) { w.uint32(48); w.bool(m.prevKv); }
+  if (m.prevKv) { w.uint32(48); w.bool(m.prevKv); }
   if (isNonZero64(m.watchId)) { w.uint32(56); w.int64(m.watchId); }
-  if (m.fragment !== undefined && m.fragment !== false) { w.uint32(64); w.bool(m.fragment); }
+  if (m.fragment) { w.uint32(64); w.bool(m.fragment); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -1031,11 +1031,11 @@ function encode$WatchResponse(w: Writer, m: WatchResponse): void {
   if (m.$typeName !== "etcdserverpb.WatchResponse") checkTypeName(m, "etcdserverpb.WatchResponse");
   if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
   if (isNonZero64(m.watchId)) { w.uint32(16); w.int64(m.watchId); }
-  if (m.created !== undefined && m.created !== false) { w.uint32(24); w.bool(m.created); }
-  if (m.canceled !== undefined && m.canceled !== false) { w.uint32(32); w.bool(m.canceled); }
+  if (m.created) { w.uint32(24); w.bool(m.created); }
+  if (m.canceled) { w.uint32(32); w.bool(m.canceled); }
   if (isNonZero64(m.compactRevision)) { w.uint32(40); w.int64(m.compactRevision); }
-  if (m.cancelReason !== undefined && m.cancelReason !== "") { w.uint32(50); w.string(m.cancelReason); }
-  if (m.fragment !== undefined && m.fragment !== false) { w.uint32(56); w.bool(m.fragment); }
+  if (m.cancelReason) { w.uint32(50); w.string(m.cancelReason); }
+  if (m.fragment) { w.uint32(56); w.bool(m.fragment); }
   if (m.events !== undefined) {
     for (const e of m.events) { w.uint32(90); w.fork(); encode$Event(w, e); w.join(); }
   }
@@ -1066,7 +1066,7 @@ function decode$WatchResponse(r: Reader, length: number, target?: WatchResponse)
 
 function encode$Event(w: Writer, m: Event): void {
   if (m.$typeName !== "mvccpb.Event") checkTypeName(m, "mvccpb.Event");
-  if (m.type !== undefined && m.type !== 0) { w.uint32(8); w.int32(m.type); }
+  if (m.type) { w.uint32(8); w.int32(m.type); }
   if (m.kv !== undefined) { w.uint32(18); w.fork(); encode$KeyValue(w, m.kv); w.join(); }
   if (m.prevKv !== undefined) { w.uint32(26); w.fork(); encode$KeyValue(w, m.prevKv); w.join(); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
@@ -1117,7 +1117,7 @@ function encode$LeaseGrantResponse(w: Writer, m: LeaseGrantResponse): void {
   if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
   if (isNonZero64(m.ID)) { w.uint32(16); w.int64(m.ID); }
   if (isNonZero64(m.TTL)) { w.uint32(24); w.int64(m.TTL); }
-  if (m.error !== undefined && m.error !== "") { w.uint32(34); w.string(m.error); }
+  if (m.error) { w.uint32(34); w.string(m.error); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -1230,7 +1230,7 @@ function decode$LeaseKeepAliveResponse(r: Reader, length: number, target?: Lease
 function encode$LeaseTimeToLiveRequest(w: Writer, m: LeaseTimeToLiveRequest): void {
   if (m.$typeName !== "etcdserverpb.LeaseTimeToLiveRequest") checkTypeName(m, "etcdserverpb.LeaseTimeToLiveRequest");
   if (isNonZero64(m.ID)) { w.uint32(8); w.int64(m.ID); }
-  if (m.keys !== undefined && m.keys !== false) { w.uint32(16); w.bool(m.keys); }
+  if (m.keys) { w.uint32(16); w.bool(m.keys); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -1283,8 +1283,8 @@ function decode$LeaseTimeToLiveResponse(r: Reader, length: number, target?: Leas
 
 function encode$AuthenticateRequest(w: Writer, m: AuthenticateRequest): void {
   if (m.$typeName !== "etcdserverpb.AuthenticateRequest") checkTypeName(m, "etcdserverpb.AuthenticateRequest");
-  if (m.name !== undefined && m.name !== "") { w.uint32(10); w.string(m.name); }
-  if (m.password !== undefined && m.password !== "") { w.uint32(18); w.string(m.password); }
+  if (m.name) { w.uint32(10); w.string(m.name); }
+  if (m.password) { w.uint32(18); w.string(m.password); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
@@ -1307,7 +1307,7 @@ function decode$AuthenticateRequest(r: Reader, length: number, target?: Authenti
 function encode$AuthenticateResponse(w: Writer, m: AuthenticateResponse): void {
   if (m.$typeName !== "etcdserverpb.AuthenticateResponse") checkTypeName(m, "etcdserverpb.AuthenticateResponse");
   if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
-  if (m.token !== undefined && m.token !== "") { w.uint32(18); w.string(m.token); }
+  if (m.token) { w.uint32(18); w.string(m.token); }
   if (m.$unknown !== undefined) w.unknown(m.$unknown);
 }
 
