@@ -85,10 +85,24 @@ export function unknownEnumValue(
   wireType: number,
   value: number,
 ) {
-  const w = new Writer();
-  w.int32(value);
+  // The value as an int32 varint: ten bytes when negative (sign-extended to 64 bits).
+  const data: number[] = [];
+  let v = value;
+  if (v >= 0) {
+    while (v > 0x7f) {
+      data.push((v & 0x7f) | 0x80);
+      v >>>= 7;
+    }
+    data.push(v);
+  } else {
+    for (let i = 0; i < 9; i++) {
+      data.push((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    data.push(1);
+  }
   const list = message.$unknown ?? [];
-  list.push({ no, wireType, data: new Uint8Array(w.finish()) });
+  list.push({ no, wireType, data: new Uint8Array(data) });
   message.$unknown = list;
 }
 
