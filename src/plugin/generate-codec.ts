@@ -178,8 +178,9 @@ export function codecExpression(f: RpcFile, codecs: FileCodecs, message: DescMes
 
 /** Prints the encoders and decoders of every specialised message, then the closed enums' value sets. */
 export function generateCodecs(f: RpcFile, codecs: FileCodecs): void {
-  f.print("// Binary codecs of the messages above, generated for their protobuf-es shapes (codec=generated).");
-  f.print("// They write the bytes protobuf-es's toBinary writes, and read what fromBinary reads.");
+  f.print("// Binary codecs of the messages these services send and receive, and of those they reach,");
+  f.print("// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary");
+  f.print("// writes, and read what fromBinary reads (unknown fields and extensions kept).");
   f.print();
   for (const message of codecs.messages) {
     const reason = codecs.fallbackReason(message);

@@ -226,8 +226,9 @@ export class BenchServiceClient extends ServiceClient {
   }
 }
 
-// Binary codecs of the messages above, generated for their protobuf-es shapes (codec=generated).
-// They write the bytes protobuf-es's toBinary writes, and read what fromBinary reads.
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
 
 function encode$BenchRequest(w: Writer, m: BenchRequest): void {
   if (m.$typeName !== "bench.v1.BenchRequest") checkTypeName(m, "bench.v1.BenchRequest");

@@ -65,8 +65,9 @@ class GreeterClient extends runtime_1.ServiceClient {
     }
 }
 exports.GreeterClient = GreeterClient;
-// Binary codecs of the messages above, generated for their protobuf-es shapes (codec=generated).
-// They write the bytes protobuf-es's toBinary writes, and read what fromBinary reads.
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
 function encode$HelloRequest(w, m) {
     if (m.$typeName !== "helloworld.HelloRequest")
         (0, runtime_1.checkTypeName)(m, "helloworld.HelloRequest");

@@ -96,8 +96,9 @@ export class GreeterClient extends ServiceClient {
   }
 }
 
-// Binary codecs of the messages above, generated for their protobuf-es shapes (codec=generated).
-// They write the bytes protobuf-es's toBinary writes, and read what fromBinary reads.
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
 
 function encode$HelloRequest(w: Writer, m: HelloRequest): void {
   if (m.$typeName !== "helloworld.HelloRequest") checkTypeName(m, "helloworld.HelloRequest");

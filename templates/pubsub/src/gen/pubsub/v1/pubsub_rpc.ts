@@ -138,8 +138,9 @@ export class PubSubClient extends ServiceClient {
   }
 }
 
-// Binary codecs of the messages above, generated for their protobuf-es shapes (codec=generated).
-// They write the bytes protobuf-es's toBinary writes, and read what fromBinary reads.
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
 
 function encode$PublishRequest(w: Writer, m: PublishRequest): void {
   if (m.$typeName !== "pubsub.v1.PublishRequest") checkTypeName(m, "pubsub.v1.PublishRequest");

@@ -164,8 +164,9 @@ export class HealthClient extends ServiceClient {
   }
 }
 
-// Binary codecs of the messages above, generated for their protobuf-es shapes (codec=generated).
-// They write the bytes protobuf-es's toBinary writes, and read what fromBinary reads.
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
 
 function encode$HealthCheckRequest(w: Writer, m: HealthCheckRequest): void {
   if (m.$typeName !== "grpc.health.v1.HealthCheckRequest") checkTypeName(m, "grpc.health.v1.HealthCheckRequest");

@@ -100,8 +100,9 @@ export class ServerReflectionClient extends ServiceClient {
   }
 }
 
-// Binary codecs of the messages above, generated for their protobuf-es shapes (codec=generated).
-// They write the bytes protobuf-es's toBinary writes, and read what fromBinary reads.
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
 
 function encode$ServerReflectionRequest(w: Writer, m: ServerReflectionRequest): void {
   if (m.$typeName !== "grpc.reflection.v1.ServerReflectionRequest") checkTypeName(m, "grpc.reflection.v1.ServerReflectionRequest");

@@ -545,8 +545,9 @@ export class AuthClient extends ServiceClient {
   }
 }
 
-// Binary codecs of the messages above, generated for their protobuf-es shapes (codec=generated).
-// They write the bytes protobuf-es's toBinary writes, and read what fromBinary reads.
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
 
 function encode$RangeRequest(w: Writer, m: RangeRequest): void {
   if (m.$typeName !== "etcdserverpb.RangeRequest") checkTypeName(m, "etcdserverpb.RangeRequest");
