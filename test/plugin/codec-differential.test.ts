@@ -213,6 +213,22 @@ describe("generated codecs against protobuf-es", () => {
     }
   });
 
+  test("nesting: 100 messages deep decode, 101 fail with the same error as fromBinary", () => {
+    const codec = codecs.find((c) => c.desc.typeName === "codec.p3.Tree") as Codec;
+    // Tree.left (field 2) inside Tree.left ...: the innermost message is empty.
+    const nested = (depth: number): Uint8Array => {
+      let bytes = new Uint8Array(0);
+      for (let i = 1; i < depth; i++) bytes = new Uint8Array([0x12, ...varint(bytes.length), ...bytes]);
+      return bytes;
+    };
+    expect(expectSameDecoding(codec, nested(100)).ok).toBe(true);
+    const deep = expectSameDecoding(codec, nested(101));
+    expect(deep.ok).toBe(false);
+    // And through groups nested deeper than the limit in an unknown field (7).
+    const groups = new Uint8Array([...Array(120).fill(0x3b), ...Array(120).fill(0x3c)]);
+    expect(expectSameDecoding(codec, groups).ok).toBe(false);
+  });
+
   test("extensions, which protobuf-es keeps with the unknown fields, are written and read back", async () => {
     const pb = (await import(join(work, "features/codec/legacy2_pb.ts"))) as Record<string, unknown>;
     const schema = pb.LegacySchema as DescMessage;
@@ -269,6 +285,16 @@ describe("generated codecs against protobuf-es", () => {
     expect(checked).toBe(MESSAGES);
   });
 });
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return out;
+}
 
 function firstDiff(a: unknown, b: unknown, path = ""): string {
   if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) {
