@@ -1,6 +1,7 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { ImportSymbol } from "@bufbuild/protoplugin";
 import { generatedFromTag } from "../generated-names.js";
+import { codecExpression, type FileCodecs } from "./generate-codec.js";
 import { methodKey, serviceNames } from "./names.js";
 import type { RpcFile } from "./upstream/symbol-cache.js";
 
@@ -8,9 +9,9 @@ import type { RpcFile } from "./upstream/symbol-cache.js";
 export const RUNTIME = "@rpcgen/runtime";
 
 /** Prints everything for one service, in the order a reader meets it: names, server side, client. */
-export function generateService(f: RpcFile, service: DescService): void {
+export function generateService(f: RpcFile, service: DescService, codecs: FileCodecs | undefined): void {
   generateNames(f, service);
-  generateDefinition(f, service);
+  generateDefinition(f, service, codecs);
   generateServerInterface(f, service);
   generateUnimplemented(f, service);
   generateRegister(f, service);
@@ -29,7 +30,7 @@ function generateNames(f: RpcFile, service: DescService): void {
   }
 }
 
-function generateDefinition(f: RpcFile, service: DescService): void {
+function generateDefinition(f: RpcFile, service: DescService, codecs: FileCodecs | undefined): void {
   const n = serviceNames(service);
   const rpcMethod = f.import("RpcMethod", RUNTIME, true);
   const methodDefinition = f.import("methodDefinition", RUNTIME);
@@ -55,7 +56,15 @@ function generateDefinition(f: RpcFile, service: DescService): void {
   }
   f.print(`} = {`);
   for (const method of service.methods) {
-    f.print(`  `, methodKey(method), `: `, methodDefinition, `(`, serviceDesc, `.method.`, method.localName, `),`);
+    if (codecs === undefined) {
+      f.print(`  `, methodKey(method), `: `, methodDefinition, `(`, serviceDesc, `.method.`, method.localName, `),`);
+      continue;
+    }
+    f.print(`  `, methodKey(method), `: `, methodDefinition, `(`);
+    f.print(`    `, serviceDesc, `.method.`, method.localName, `,`);
+    f.print(`    `, codecExpression(f, codecs, method.input), `,`);
+    f.print(`    `, codecExpression(f, codecs, method.output), `,`);
+    f.print(`  ),`);
   }
   f.print(`};`);
   f.print();

@@ -264,8 +264,10 @@ test("npm test fails after a proto edit without regeneration (rpcgen generate --
   );
   const stale = run("npm", ["test"]);
   expect(stale.stdout).toContain("src/gen/greeter/v1/greeter_pb.ts: differs from what the protos give now\n");
+  // The _rpc file holds the messages' binary codecs (codec=generated), so it is stale too.
+  expect(stale.stdout).toContain("src/gen/greeter/v1/greeter_rpc.ts: differs from what the protos give now\n");
   expect(stale.stderr).toContain(
-    "rpcgen: 1 generated file(s) differ from what the protos give now: run rpcgen generate\n",
+    "rpcgen: 2 generated file(s) differ from what the protos give now: run rpcgen generate\n",
   );
   expect(stale.stdout).not.toMatch(/ℹ pass/); // the tests did not run on stale code
   expect(stale.status).not.toBe(0);

@@ -40,6 +40,11 @@ describe("bad input answers through CodeGeneratorResponse.error", () => {
     expect(out.error).toBe('invalid option "target=java"');
   });
 
+  test("a bad codec is rejected with the values it takes", () => {
+    const out = generate({ "demo.proto": greeter }, "target=ts,codec=fast");
+    expect(out.error).toBe('invalid option "codec=fast": use codec=generated or codec=protobuf-es');
+  });
+
   test("rpcs whose generated methods collide are rejected, naming file, service and rpcs", () => {
     const proto = `syntax = "proto3";
       service S { rpc GetFoo(M) returns (M); rpc getFoo(M) returns (M); }
@@ -162,5 +167,38 @@ describe("generated API", () => {
     const out = generate({ "e.proto": proto }, "target=ts");
     expect(out.error).toBe("");
     expect(out.files["e_rpc.ts"]).toContain("export class SClient extends ServiceClient {");
+  });
+});
+
+describe("codec option", () => {
+  const withStruct = `syntax = "proto3";
+package demo.v1;
+import "google/protobuf/struct.proto";
+service S { rpc Get(Req) returns (Res); }
+message Req { string name = 1; Inner inner = 2; }
+message Inner { repeated int32 values = 1; }
+message Res { google.protobuf.Struct data = 1; }
+`;
+
+  test("codec=generated prints an encoder and decoder per message the services reach, and uses them", () => {
+    const rpc = generate({ "demo.proto": withStruct }, "target=ts,codec=generated").files["demo_rpc.ts"] ?? "";
+    expect(rpc).toContain("generatedCodec(encode$Req, decode$Req),");
+    expect(rpc).toContain("function encode$Inner(w: Writer, m: Inner): void {");
+    expect(rpc).toContain("function decode$Inner(r: Reader, length: number, target?: Inner): Inner {");
+  });
+
+  test("a message that is not specialised falls back to protobuf-es, and the output says why", () => {
+    const rpc = generate({ "demo.proto": withStruct }, "target=ts,codec=generated").files["demo_rpc.ts"] ?? "";
+    expect(rpc).toContain("protobufEsCodec(ResSchema),");
+    expect(rpc).toContain(
+      "// demo.v1.Res falls back to protobuf-es's toBinary/fromBinary: field data is a google.protobuf.Struct, which protobuf-es represents as JSON.",
+    );
+    expect(rpc).not.toContain("function encode$Res(");
+  });
+
+  test("codec=protobuf-es prints the definitions of protobuf-es's serializers only", () => {
+    const rpc = generate({ "demo.proto": withStruct }, "target=ts,codec=protobuf-es").files["demo_rpc.ts"] ?? "";
+    expect(rpc).toContain("get: methodDefinition(S.method.get),");
+    expect(rpc).not.toContain("encode$");
   });
 });

@@ -4,8 +4,8 @@
 // @generated from file bench.proto (package bench.v1, syntax proto3)
 /* eslint-disable */
 
-import type { BidiStreamCall, CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { BidiStreamCall, CallContext, CallOptions, ClientStreamCall, Reader, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { BenchRequest, BenchRequestSchema, BenchResponse, BenchResponseSchema } from "./bench_pb.js";
 import { BenchService } from "./bench_pb.js";
 import type { Server } from "@grpc/grpc-js";
@@ -54,11 +54,31 @@ export const BenchServiceDefinition: {
   readonly pingPong: RpcMethod<typeof BenchRequestSchema, typeof BenchResponseSchema>;
   readonly idle: RpcMethod<typeof BenchRequestSchema, typeof BenchResponseSchema>;
 } = {
-  unary: methodDefinition(BenchService.method.unary),
-  serverStream: methodDefinition(BenchService.method.serverStream),
-  clientStream: methodDefinition(BenchService.method.clientStream),
-  pingPong: methodDefinition(BenchService.method.pingPong),
-  idle: methodDefinition(BenchService.method.idle),
+  unary: methodDefinition(
+    BenchService.method.unary,
+    generatedCodec(encode$BenchRequest, decode$BenchRequest),
+    generatedCodec(encode$BenchResponse, decode$BenchResponse),
+  ),
+  serverStream: methodDefinition(
+    BenchService.method.serverStream,
+    generatedCodec(encode$BenchRequest, decode$BenchRequest),
+    generatedCodec(encode$BenchResponse, decode$BenchResponse),
+  ),
+  clientStream: methodDefinition(
+    BenchService.method.clientStream,
+    generatedCodec(encode$BenchRequest, decode$BenchRequest),
+    generatedCodec(encode$BenchResponse, decode$BenchResponse),
+  ),
+  pingPong: methodDefinition(
+    BenchService.method.pingPong,
+    generatedCodec(encode$BenchRequest, decode$BenchRequest),
+    generatedCodec(encode$BenchResponse, decode$BenchResponse),
+  ),
+  idle: methodDefinition(
+    BenchService.method.idle,
+    generatedCodec(encode$BenchRequest, decode$BenchRequest),
+    generatedCodec(encode$BenchResponse, decode$BenchResponse),
+  ),
 };
 
 /**
@@ -204,5 +224,57 @@ export class BenchServiceClient extends ServiceClient {
   idle(request: MessageInitShape<typeof BenchRequestSchema>, options?: CallOptions): ServerStreamCall<typeof BenchResponseSchema> {
     return this.$serverStream(BenchServiceDefinition.idle, request, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$BenchRequest(w: Writer, m: BenchRequest): void {
+  if (m.$typeName !== "bench.v1.BenchRequest") checkTypeName(m, "bench.v1.BenchRequest");
+  if (m.responseSize) { w.uint32(8); w.uint32(m.responseSize); }
+  if (m.responseCount) { w.uint32(16); w.uint32(m.responseCount); }
+  if (m.payload) { w.uint32(26); w.string(m.payload); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$BenchRequest(r: Reader, length: number, target?: BenchRequest): BenchRequest {
+  const m: BenchRequest = target ?? { $typeName: "bench.v1.BenchRequest", responseSize: 0, responseCount: 0, payload: "" };
+  const end = r.enter(length, "bench.v1.BenchRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.responseSize = r.uint32(); break;
+      case 2: m.responseCount = r.uint32(); break;
+      case 3: m.payload = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$BenchResponse(w: Writer, m: BenchResponse): void {
+  if (m.$typeName !== "bench.v1.BenchResponse") checkTypeName(m, "bench.v1.BenchResponse");
+  if (m.payload) { w.uint32(10); w.string(m.payload); }
+  if (m.count) { w.uint32(16); w.uint32(m.count); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$BenchResponse(r: Reader, length: number, target?: BenchResponse): BenchResponse {
+  const m: BenchResponse = target ?? { $typeName: "bench.v1.BenchResponse", payload: "", count: 0 };
+  const end = r.enter(length, "bench.v1.BenchResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.payload = r.string(true); break;
+      case 2: m.count = r.uint32(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 

@@ -2,6 +2,7 @@
 // these. Their API follows the generator (and `supportPackageIsVersion1`), not semver for
 // hand-written code, which uses the generated `register…Server`, `…Client` and `…Definition`.
 export { ServiceClient } from "./client/service-client.js";
+export * from "./codec/index.js";
 export { registerService, unimplemented } from "./server/register-service.js";
 export { methodDefinition, type RpcMethod, type RpcService } from "./shared/method-definition.js";
 export { supportPackageIsVersion1 } from "./shared/version.js";

@@ -21,7 +21,7 @@ exports.Greeter_SayHello_FullMethodName = "/helloworld.Greeter/SayHello";
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 exports.GreeterDefinition = {
-    sayHello: (0, runtime_1.methodDefinition)(helloworld_pb_1.Greeter.method.sayHello),
+    sayHello: (0, runtime_1.methodDefinition)(helloworld_pb_1.Greeter.method.sayHello, (0, runtime_1.generatedCodec)(encode$HelloRequest, decode$HelloRequest), (0, runtime_1.generatedCodec)(encode$HelloReply, decode$HelloReply)),
 };
 /**
  * Answers every rpc of helloworld.Greeter with status UNIMPLEMENTED, like grpc-go's
@@ -65,3 +65,58 @@ class GreeterClient extends runtime_1.ServiceClient {
     }
 }
 exports.GreeterClient = GreeterClient;
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+function encode$HelloRequest(w, m) {
+    if (m.$typeName !== "helloworld.HelloRequest")
+        (0, runtime_1.checkTypeName)(m, "helloworld.HelloRequest");
+    if (m.name) {
+        w.uint32(10);
+        w.string(m.name);
+    }
+    if (m.$unknown !== undefined)
+        w.unknown(m.$unknown);
+}
+function decode$HelloRequest(r, length, target) {
+    const m = target !== null && target !== void 0 ? target : { $typeName: "helloworld.HelloRequest", name: "" };
+    const end = r.enter(length, "helloworld.HelloRequest");
+    let unknown = m.$unknown;
+    while (r.pos < end) {
+        const tag = r.tag();
+        switch (tag >>> 3) {
+            case 1:
+                m.name = r.string(true);
+                break;
+            default:
+                unknown = r.unknown(unknown, tag);
+        }
+    }
+    return r.leave(m, unknown);
+}
+function encode$HelloReply(w, m) {
+    if (m.$typeName !== "helloworld.HelloReply")
+        (0, runtime_1.checkTypeName)(m, "helloworld.HelloReply");
+    if (m.message) {
+        w.uint32(10);
+        w.string(m.message);
+    }
+    if (m.$unknown !== undefined)
+        w.unknown(m.$unknown);
+}
+function decode$HelloReply(r, length, target) {
+    const m = target !== null && target !== void 0 ? target : { $typeName: "helloworld.HelloReply", message: "" };
+    const end = r.enter(length, "helloworld.HelloReply");
+    let unknown = m.$unknown;
+    while (r.pos < end) {
+        const tag = r.tag();
+        switch (tag >>> 3) {
+            case 1:
+                m.message = r.string(true);
+                break;
+            default:
+                unknown = r.unknown(unknown, tag);
+        }
+    }
+    return r.leave(m, unknown);
+}

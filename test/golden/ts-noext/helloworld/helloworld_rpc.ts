@@ -2,8 +2,8 @@
 // @generated from file helloworld/helloworld.proto (package helloworld, syntax proto3)
 /* eslint-disable */
 
-import type { CallContext, CallOptions, RpcMethod, UnaryResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { CallContext, CallOptions, Reader, RpcMethod, UnaryResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { HelloReply, HelloReplySchema, HelloRequest, HelloRequestSchema } from "./helloworld_pb";
 import { Greeter } from "./helloworld_pb";
 import type { Server } from "@grpc/grpc-js";
@@ -28,7 +28,11 @@ export const Greeter_SayHello_FullMethodName = "/helloworld.Greeter/SayHello";
 export const GreeterDefinition: {
   readonly sayHello: RpcMethod<typeof HelloRequestSchema, typeof HelloReplySchema>;
 } = {
-  sayHello: methodDefinition(Greeter.method.sayHello),
+  sayHello: methodDefinition(
+    Greeter.method.sayHello,
+    generatedCodec(encode$HelloRequest, decode$HelloRequest),
+    generatedCodec(encode$HelloReply, decode$HelloReply),
+  ),
 };
 
 /**
@@ -90,5 +94,51 @@ export class GreeterClient extends ServiceClient {
   sayHello(request: MessageInitShape<typeof HelloRequestSchema>, options?: CallOptions): Promise<HelloReply> {
     return this.$unary(GreeterDefinition.sayHello, request, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$HelloRequest(w: Writer, m: HelloRequest): void {
+  if (m.$typeName !== "helloworld.HelloRequest") checkTypeName(m, "helloworld.HelloRequest");
+  if (m.name) { w.uint32(10); w.string(m.name); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$HelloRequest(r: Reader, length: number, target?: HelloRequest): HelloRequest {
+  const m: HelloRequest = target ?? { $typeName: "helloworld.HelloRequest", name: "" };
+  const end = r.enter(length, "helloworld.HelloRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.name = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$HelloReply(w: Writer, m: HelloReply): void {
+  if (m.$typeName !== "helloworld.HelloReply") checkTypeName(m, "helloworld.HelloReply");
+  if (m.message) { w.uint32(10); w.string(m.message); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$HelloReply(r: Reader, length: number, target?: HelloReply): HelloReply {
+  const m: HelloReply = target ?? { $typeName: "helloworld.HelloReply", message: "" };
+  const end = r.enter(length, "helloworld.HelloReply");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.message = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 

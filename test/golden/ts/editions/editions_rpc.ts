@@ -4,11 +4,12 @@
 
 // A file in editions 2023 (generated with buf: Debian's protoc 3.21 predates editions).
 
-import type { CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, StreamInput, UnaryResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
-import type { Amount, AmountSchema } from "./editions_pb.js";
-import { Counter } from "./editions_pb.js";
+import type { CallContext, CallOptions, ClientStreamCall, Reader, RequestStream, RpcMethod, StreamInput, UnaryResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, isSet, methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { Amount } from "./editions_pb.js";
+import { AmountSchema, Counter } from "./editions_pb.js";
 import type { Server } from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
 
 supportPackageIsVersion1;
 
@@ -29,7 +30,11 @@ export const Counter_Add_FullMethodName = "/fixtures.editions.Counter/Add";
 export const CounterDefinition: {
   readonly add: RpcMethod<typeof AmountSchema, typeof AmountSchema>;
 } = {
-  add: methodDefinition(Counter.method.add),
+  add: methodDefinition(
+    Counter.method.add,
+    generatedCodec(encode$Amount, decode$Amount),
+    generatedCodec(encode$Amount, decode$Amount),
+  ),
 };
 
 /**
@@ -96,5 +101,32 @@ export class CounterClient extends ServiceClient {
   ): Promise<Amount> | ClientStreamCall<typeof AmountSchema, typeof AmountSchema> {
     return this.$clientStream(CounterDefinition.add, requestsOrOptions, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$Amount(w: Writer, m: Amount): void {
+  if (m.$typeName !== "fixtures.editions.Amount") checkTypeName(m, "fixtures.editions.Amount");
+  if (isSet(m, "value")) { w.uint32(8); w.int64(m.value); }
+  if (isSet(m, "label")) { w.uint32(18); w.string(m.label); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$Amount(r: Reader, length: number, target?: Amount): Amount {
+  const m: Amount = target ?? create(AmountSchema);
+  const end = r.enter(length, "fixtures.editions.Amount");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.value = r.int64(); break;
+      case 2: m.label = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 

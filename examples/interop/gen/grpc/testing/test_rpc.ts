@@ -6,10 +6,10 @@
 // @generated from file grpc/testing/test.proto (package grpc.testing, syntax proto3)
 /* eslint-disable */
 
-import type { BidiStreamCall, CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { BidiStreamCall, CallContext, CallOptions, ClientStreamCall, Reader, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, methodDefinition, registerService, ServiceClient, setEntry, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { Empty, EmptySchema } from "./empty_pb.js";
-import type { ReconnectInfo, ReconnectInfoSchema, ReconnectParams, ReconnectParamsSchema, SimpleRequest, SimpleRequestSchema, SimpleResponse, SimpleResponseSchema, StreamingInputCallRequestSchema, StreamingInputCallResponse, StreamingInputCallResponseSchema, StreamingOutputCallRequest, StreamingOutputCallRequestSchema, StreamingOutputCallResponseSchema } from "./messages_pb.js";
+import type { BoolValue, EchoStatus, Payload, ReconnectInfo, ReconnectInfoSchema, ReconnectParams, ReconnectParamsSchema, ResponseParameters, SimpleRequest, SimpleRequestSchema, SimpleResponse, SimpleResponseSchema, StreamingInputCallRequest, StreamingInputCallRequestSchema, StreamingInputCallResponse, StreamingInputCallResponseSchema, StreamingOutputCallRequest, StreamingOutputCallRequestSchema, StreamingOutputCallResponse, StreamingOutputCallResponseSchema, TestOrcaReport } from "./messages_pb.js";
 import { ReconnectService, TestService, UnimplementedService } from "./test_pb.js";
 import type { Server } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -75,14 +75,46 @@ export const TestServiceDefinition: {
   readonly halfDuplexCall: RpcMethod<typeof StreamingOutputCallRequestSchema, typeof StreamingOutputCallResponseSchema>;
   readonly unimplementedCall: RpcMethod<typeof EmptySchema, typeof EmptySchema>;
 } = {
-  emptyCall: methodDefinition(TestService.method.emptyCall),
-  unaryCall: methodDefinition(TestService.method.unaryCall),
-  cacheableUnaryCall: methodDefinition(TestService.method.cacheableUnaryCall),
-  streamingOutputCall: methodDefinition(TestService.method.streamingOutputCall),
-  streamingInputCall: methodDefinition(TestService.method.streamingInputCall),
-  fullDuplexCall: methodDefinition(TestService.method.fullDuplexCall),
-  halfDuplexCall: methodDefinition(TestService.method.halfDuplexCall),
-  unimplementedCall: methodDefinition(TestService.method.unimplementedCall),
+  emptyCall: methodDefinition(
+    TestService.method.emptyCall,
+    generatedCodec(encode$Empty, decode$Empty),
+    generatedCodec(encode$Empty, decode$Empty),
+  ),
+  unaryCall: methodDefinition(
+    TestService.method.unaryCall,
+    generatedCodec(encode$SimpleRequest, decode$SimpleRequest),
+    generatedCodec(encode$SimpleResponse, decode$SimpleResponse),
+  ),
+  cacheableUnaryCall: methodDefinition(
+    TestService.method.cacheableUnaryCall,
+    generatedCodec(encode$SimpleRequest, decode$SimpleRequest),
+    generatedCodec(encode$SimpleResponse, decode$SimpleResponse),
+  ),
+  streamingOutputCall: methodDefinition(
+    TestService.method.streamingOutputCall,
+    generatedCodec(encode$StreamingOutputCallRequest, decode$StreamingOutputCallRequest),
+    generatedCodec(encode$StreamingOutputCallResponse, decode$StreamingOutputCallResponse),
+  ),
+  streamingInputCall: methodDefinition(
+    TestService.method.streamingInputCall,
+    generatedCodec(encode$StreamingInputCallRequest, decode$StreamingInputCallRequest),
+    generatedCodec(encode$StreamingInputCallResponse, decode$StreamingInputCallResponse),
+  ),
+  fullDuplexCall: methodDefinition(
+    TestService.method.fullDuplexCall,
+    generatedCodec(encode$StreamingOutputCallRequest, decode$StreamingOutputCallRequest),
+    generatedCodec(encode$StreamingOutputCallResponse, decode$StreamingOutputCallResponse),
+  ),
+  halfDuplexCall: methodDefinition(
+    TestService.method.halfDuplexCall,
+    generatedCodec(encode$StreamingOutputCallRequest, decode$StreamingOutputCallRequest),
+    generatedCodec(encode$StreamingOutputCallResponse, decode$StreamingOutputCallResponse),
+  ),
+  unimplementedCall: methodDefinition(
+    TestService.method.unimplementedCall,
+    generatedCodec(encode$Empty, decode$Empty),
+    generatedCodec(encode$Empty, decode$Empty),
+  ),
 };
 
 /**
@@ -332,7 +364,11 @@ export const UnimplementedService_UnimplementedCall_FullMethodName = "/grpc.test
 export const UnimplementedServiceDefinition: {
   readonly unimplementedCall: RpcMethod<typeof EmptySchema, typeof EmptySchema>;
 } = {
-  unimplementedCall: methodDefinition(UnimplementedService.method.unimplementedCall),
+  unimplementedCall: methodDefinition(
+    UnimplementedService.method.unimplementedCall,
+    generatedCodec(encode$Empty, decode$Empty),
+    generatedCodec(encode$Empty, decode$Empty),
+  ),
 };
 
 /**
@@ -419,8 +455,16 @@ export const ReconnectServiceDefinition: {
   readonly start: RpcMethod<typeof ReconnectParamsSchema, typeof EmptySchema>;
   readonly stop: RpcMethod<typeof EmptySchema, typeof ReconnectInfoSchema>;
 } = {
-  start: methodDefinition(ReconnectService.method.start),
-  stop: methodDefinition(ReconnectService.method.stop),
+  start: methodDefinition(
+    ReconnectService.method.start,
+    generatedCodec(encode$ReconnectParams, decode$ReconnectParams),
+    generatedCodec(encode$Empty, decode$Empty),
+  ),
+  stop: methodDefinition(
+    ReconnectService.method.stop,
+    generatedCodec(encode$Empty, decode$Empty),
+    generatedCodec(encode$ReconnectInfo, decode$ReconnectInfo),
+  ),
 };
 
 /**
@@ -494,5 +538,399 @@ export class ReconnectServiceClient extends ServiceClient {
   stop(request: MessageInitShape<typeof EmptySchema>, options?: CallOptions): Promise<ReconnectInfo> {
     return this.$unary(ReconnectServiceDefinition.stop, request, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$Empty(w: Writer, m: Empty): void {
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$Empty(r: Reader, length: number, target?: Empty): Empty {
+  const m: Empty = target ?? { $typeName: "grpc.testing.Empty" };
+  const end = r.enter(length, "grpc.testing.Empty");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    unknown = r.unknown(unknown, tag);
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$SimpleRequest(w: Writer, m: SimpleRequest): void {
+  if (m.$typeName !== "grpc.testing.SimpleRequest") checkTypeName(m, "grpc.testing.SimpleRequest");
+  if (m.responseType) { w.uint32(8); w.int32(m.responseType); }
+  if (m.responseSize) { w.uint32(16); w.int32(m.responseSize); }
+  if (m.payload !== undefined) { w.uint32(26); w.fork(); encode$Payload(w, m.payload); w.join(); }
+  if (m.fillUsername) { w.uint32(32); w.bool(m.fillUsername); }
+  if (m.fillOauthScope) { w.uint32(40); w.bool(m.fillOauthScope); }
+  if (m.responseCompressed !== undefined) { w.uint32(50); w.fork(); encode$BoolValue(w, m.responseCompressed); w.join(); }
+  if (m.responseStatus !== undefined) { w.uint32(58); w.fork(); encode$EchoStatus(w, m.responseStatus); w.join(); }
+  if (m.expectCompressed !== undefined) { w.uint32(66); w.fork(); encode$BoolValue(w, m.expectCompressed); w.join(); }
+  if (m.fillServerId) { w.uint32(72); w.bool(m.fillServerId); }
+  if (m.fillGrpclbRouteType) { w.uint32(80); w.bool(m.fillGrpclbRouteType); }
+  if (m.orcaPerQueryReport !== undefined) { w.uint32(90); w.fork(); encode$TestOrcaReport(w, m.orcaPerQueryReport); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$SimpleRequest(r: Reader, length: number, target?: SimpleRequest): SimpleRequest {
+  const m: SimpleRequest = target ?? { $typeName: "grpc.testing.SimpleRequest", responseType: 0, responseSize: 0, fillUsername: false, fillOauthScope: false, fillServerId: false, fillGrpclbRouteType: false };
+  const end = r.enter(length, "grpc.testing.SimpleRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: { const e = r.int32(); m.responseType = e; } break;
+      case 2: m.responseSize = r.int32(); break;
+      case 3: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
+      case 4: m.fillUsername = r.bool(); break;
+      case 5: m.fillOauthScope = r.bool(); break;
+      case 6: m.responseCompressed = decode$BoolValue(r, r.uint32(), m.responseCompressed); break;
+      case 7: m.responseStatus = decode$EchoStatus(r, r.uint32(), m.responseStatus); break;
+      case 8: m.expectCompressed = decode$BoolValue(r, r.uint32(), m.expectCompressed); break;
+      case 9: m.fillServerId = r.bool(); break;
+      case 10: m.fillGrpclbRouteType = r.bool(); break;
+      case 11: m.orcaPerQueryReport = decode$TestOrcaReport(r, r.uint32(), m.orcaPerQueryReport); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$Payload(w: Writer, m: Payload): void {
+  if (m.$typeName !== "grpc.testing.Payload") checkTypeName(m, "grpc.testing.Payload");
+  if (m.type) { w.uint32(8); w.int32(m.type); }
+  if (m.body?.byteLength) { w.uint32(18); w.bytes(m.body); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$Payload(r: Reader, length: number, target?: Payload): Payload {
+  const m: Payload = target ?? { $typeName: "grpc.testing.Payload", type: 0, body: new Uint8Array(0) };
+  const end = r.enter(length, "grpc.testing.Payload");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: { const e = r.int32(); m.type = e; } break;
+      case 2: m.body = r.byteView(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$BoolValue(w: Writer, m: BoolValue): void {
+  if (m.$typeName !== "grpc.testing.BoolValue") checkTypeName(m, "grpc.testing.BoolValue");
+  if (m.value) { w.uint32(8); w.bool(m.value); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$BoolValue(r: Reader, length: number, target?: BoolValue): BoolValue {
+  const m: BoolValue = target ?? { $typeName: "grpc.testing.BoolValue", value: false };
+  const end = r.enter(length, "grpc.testing.BoolValue");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.value = r.bool(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$EchoStatus(w: Writer, m: EchoStatus): void {
+  if (m.$typeName !== "grpc.testing.EchoStatus") checkTypeName(m, "grpc.testing.EchoStatus");
+  if (m.code) { w.uint32(8); w.int32(m.code); }
+  if (m.message) { w.uint32(18); w.string(m.message); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$EchoStatus(r: Reader, length: number, target?: EchoStatus): EchoStatus {
+  const m: EchoStatus = target ?? { $typeName: "grpc.testing.EchoStatus", code: 0, message: "" };
+  const end = r.enter(length, "grpc.testing.EchoStatus");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.code = r.int32(); break;
+      case 2: m.message = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$TestOrcaReport(w: Writer, m: TestOrcaReport): void {
+  if (m.$typeName !== "grpc.testing.TestOrcaReport") checkTypeName(m, "grpc.testing.TestOrcaReport");
+  if (m.cpuUtilization !== undefined && (m.cpuUtilization !== 0 || 1 / m.cpuUtilization < 0)) { w.uint32(9); w.double(m.cpuUtilization); }
+  if (m.memoryUtilization !== undefined && (m.memoryUtilization !== 0 || 1 / m.memoryUtilization < 0)) { w.uint32(17); w.double(m.memoryUtilization); }
+  if (m.requestCost !== undefined) {
+    for (const [k, e] of Object.entries(m.requestCost)) {
+      w.uint32(26); w.fork(); w.uint32(10); w.string(k);
+      w.uint32(17); w.double(e);
+      w.join();
+    }
+  }
+  if (m.utilization !== undefined) {
+    for (const [k, e] of Object.entries(m.utilization)) {
+      w.uint32(34); w.fork(); w.uint32(10); w.string(k);
+      w.uint32(17); w.double(e);
+      w.join();
+    }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$TestOrcaReport(r: Reader, length: number, target?: TestOrcaReport): TestOrcaReport {
+  const m: TestOrcaReport = target ?? { $typeName: "grpc.testing.TestOrcaReport", cpuUtilization: 0, memoryUtilization: 0, requestCost: {}, utilization: {} };
+  const end = r.enter(length, "grpc.testing.TestOrcaReport");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.cpuUtilization = r.double(); break;
+      case 2: m.memoryUtilization = r.double(); break;
+      case 3: {
+        const e = r.uint32() + r.pos;
+        let k: unknown;
+        let v: unknown;
+        while (r.pos < e) {
+          const t = r.tag();
+          if (t >>> 3 === 1) k = r.string(true);
+          else if (t >>> 3 === 2) v = r.double();
+          else r.skip(t & 7, t >>> 3);
+        }
+        setEntry(m.requestCost, k ?? "", v ?? 0);
+        break;
+      }
+      case 4: {
+        const e = r.uint32() + r.pos;
+        let k: unknown;
+        let v: unknown;
+        while (r.pos < e) {
+          const t = r.tag();
+          if (t >>> 3 === 1) k = r.string(true);
+          else if (t >>> 3 === 2) v = r.double();
+          else r.skip(t & 7, t >>> 3);
+        }
+        setEntry(m.utilization, k ?? "", v ?? 0);
+        break;
+      }
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$SimpleResponse(w: Writer, m: SimpleResponse): void {
+  if (m.$typeName !== "grpc.testing.SimpleResponse") checkTypeName(m, "grpc.testing.SimpleResponse");
+  if (m.payload !== undefined) { w.uint32(10); w.fork(); encode$Payload(w, m.payload); w.join(); }
+  if (m.username) { w.uint32(18); w.string(m.username); }
+  if (m.oauthScope) { w.uint32(26); w.string(m.oauthScope); }
+  if (m.serverId) { w.uint32(34); w.string(m.serverId); }
+  if (m.grpclbRouteType) { w.uint32(40); w.int32(m.grpclbRouteType); }
+  if (m.hostname) { w.uint32(50); w.string(m.hostname); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$SimpleResponse(r: Reader, length: number, target?: SimpleResponse): SimpleResponse {
+  const m: SimpleResponse = target ?? { $typeName: "grpc.testing.SimpleResponse", username: "", oauthScope: "", serverId: "", grpclbRouteType: 0, hostname: "" };
+  const end = r.enter(length, "grpc.testing.SimpleResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
+      case 2: m.username = r.string(true); break;
+      case 3: m.oauthScope = r.string(true); break;
+      case 4: m.serverId = r.string(true); break;
+      case 5: { const e = r.int32(); m.grpclbRouteType = e; } break;
+      case 6: m.hostname = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$StreamingOutputCallRequest(w: Writer, m: StreamingOutputCallRequest): void {
+  if (m.$typeName !== "grpc.testing.StreamingOutputCallRequest") checkTypeName(m, "grpc.testing.StreamingOutputCallRequest");
+  if (m.responseType) { w.uint32(8); w.int32(m.responseType); }
+  if (m.responseParameters !== undefined) {
+    for (const e of m.responseParameters) { w.uint32(18); w.fork(); encode$ResponseParameters(w, e); w.join(); }
+  }
+  if (m.payload !== undefined) { w.uint32(26); w.fork(); encode$Payload(w, m.payload); w.join(); }
+  if (m.responseStatus !== undefined) { w.uint32(58); w.fork(); encode$EchoStatus(w, m.responseStatus); w.join(); }
+  if (m.orcaOobReport !== undefined) { w.uint32(66); w.fork(); encode$TestOrcaReport(w, m.orcaOobReport); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$StreamingOutputCallRequest(r: Reader, length: number, target?: StreamingOutputCallRequest): StreamingOutputCallRequest {
+  const m: StreamingOutputCallRequest = target ?? { $typeName: "grpc.testing.StreamingOutputCallRequest", responseType: 0, responseParameters: [] };
+  const end = r.enter(length, "grpc.testing.StreamingOutputCallRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: { const e = r.int32(); m.responseType = e; } break;
+      case 2: m.responseParameters.push(decode$ResponseParameters(r, r.uint32())); break;
+      case 3: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
+      case 7: m.responseStatus = decode$EchoStatus(r, r.uint32(), m.responseStatus); break;
+      case 8: m.orcaOobReport = decode$TestOrcaReport(r, r.uint32(), m.orcaOobReport); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ResponseParameters(w: Writer, m: ResponseParameters): void {
+  if (m.$typeName !== "grpc.testing.ResponseParameters") checkTypeName(m, "grpc.testing.ResponseParameters");
+  if (m.size) { w.uint32(8); w.int32(m.size); }
+  if (m.intervalUs) { w.uint32(16); w.int32(m.intervalUs); }
+  if (m.compressed !== undefined) { w.uint32(26); w.fork(); encode$BoolValue(w, m.compressed); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ResponseParameters(r: Reader, length: number, target?: ResponseParameters): ResponseParameters {
+  const m: ResponseParameters = target ?? { $typeName: "grpc.testing.ResponseParameters", size: 0, intervalUs: 0 };
+  const end = r.enter(length, "grpc.testing.ResponseParameters");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.size = r.int32(); break;
+      case 2: m.intervalUs = r.int32(); break;
+      case 3: m.compressed = decode$BoolValue(r, r.uint32(), m.compressed); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$StreamingOutputCallResponse(w: Writer, m: StreamingOutputCallResponse): void {
+  if (m.$typeName !== "grpc.testing.StreamingOutputCallResponse") checkTypeName(m, "grpc.testing.StreamingOutputCallResponse");
+  if (m.payload !== undefined) { w.uint32(10); w.fork(); encode$Payload(w, m.payload); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$StreamingOutputCallResponse(r: Reader, length: number, target?: StreamingOutputCallResponse): StreamingOutputCallResponse {
+  const m: StreamingOutputCallResponse = target ?? { $typeName: "grpc.testing.StreamingOutputCallResponse" };
+  const end = r.enter(length, "grpc.testing.StreamingOutputCallResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$StreamingInputCallRequest(w: Writer, m: StreamingInputCallRequest): void {
+  if (m.$typeName !== "grpc.testing.StreamingInputCallRequest") checkTypeName(m, "grpc.testing.StreamingInputCallRequest");
+  if (m.payload !== undefined) { w.uint32(10); w.fork(); encode$Payload(w, m.payload); w.join(); }
+  if (m.expectCompressed !== undefined) { w.uint32(18); w.fork(); encode$BoolValue(w, m.expectCompressed); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$StreamingInputCallRequest(r: Reader, length: number, target?: StreamingInputCallRequest): StreamingInputCallRequest {
+  const m: StreamingInputCallRequest = target ?? { $typeName: "grpc.testing.StreamingInputCallRequest" };
+  const end = r.enter(length, "grpc.testing.StreamingInputCallRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.payload = decode$Payload(r, r.uint32(), m.payload); break;
+      case 2: m.expectCompressed = decode$BoolValue(r, r.uint32(), m.expectCompressed); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$StreamingInputCallResponse(w: Writer, m: StreamingInputCallResponse): void {
+  if (m.$typeName !== "grpc.testing.StreamingInputCallResponse") checkTypeName(m, "grpc.testing.StreamingInputCallResponse");
+  if (m.aggregatedPayloadSize) { w.uint32(8); w.int32(m.aggregatedPayloadSize); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$StreamingInputCallResponse(r: Reader, length: number, target?: StreamingInputCallResponse): StreamingInputCallResponse {
+  const m: StreamingInputCallResponse = target ?? { $typeName: "grpc.testing.StreamingInputCallResponse", aggregatedPayloadSize: 0 };
+  const end = r.enter(length, "grpc.testing.StreamingInputCallResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.aggregatedPayloadSize = r.int32(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ReconnectParams(w: Writer, m: ReconnectParams): void {
+  if (m.$typeName !== "grpc.testing.ReconnectParams") checkTypeName(m, "grpc.testing.ReconnectParams");
+  if (m.maxReconnectBackoffMs) { w.uint32(8); w.int32(m.maxReconnectBackoffMs); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ReconnectParams(r: Reader, length: number, target?: ReconnectParams): ReconnectParams {
+  const m: ReconnectParams = target ?? { $typeName: "grpc.testing.ReconnectParams", maxReconnectBackoffMs: 0 };
+  const end = r.enter(length, "grpc.testing.ReconnectParams");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.maxReconnectBackoffMs = r.int32(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ReconnectInfo(w: Writer, m: ReconnectInfo): void {
+  if (m.$typeName !== "grpc.testing.ReconnectInfo") checkTypeName(m, "grpc.testing.ReconnectInfo");
+  if (m.passed) { w.uint32(8); w.bool(m.passed); }
+  if (m.backoffMs !== undefined) {
+    if (m.backoffMs.length > 0) { w.uint32(18); w.fork(); for (const e of m.backoffMs) w.int32(e); w.join(); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ReconnectInfo(r: Reader, length: number, target?: ReconnectInfo): ReconnectInfo {
+  const m: ReconnectInfo = target ?? { $typeName: "grpc.testing.ReconnectInfo", passed: false, backoffMs: [] };
+  const end = r.enter(length, "grpc.testing.ReconnectInfo");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.passed = r.bool(); break;
+      case 2: {
+        if ((tag & 7) === 2) {
+          const e = r.uint32() + r.pos;
+          while (r.pos < e) m.backoffMs.push(r.int32());
+        } else m.backoffMs.push(r.int32());
+        break;
+      }
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 

@@ -2,9 +2,9 @@
 // @generated from file chat/v1/chat.proto (package chat.v1, syntax proto3)
 /* eslint-disable */
 
-import type { BidiStreamCall, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
-import type { ChatMessageSchema } from "./chat_pb.js";
+import type { BidiStreamCall, CallOptions, Reader, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { ChatMessage, ChatMessageSchema } from "./chat_pb.js";
 import { ChatService } from "./chat_pb.js";
 import type { Server } from "@grpc/grpc-js";
 
@@ -27,7 +27,11 @@ export const ChatService_Chat_FullMethodName = "/chat.v1.ChatService/Chat";
 export const ChatServiceDefinition: {
   readonly chat: RpcMethod<typeof ChatMessageSchema, typeof ChatMessageSchema>;
 } = {
-  chat: methodDefinition(ChatService.method.chat),
+  chat: methodDefinition(
+    ChatService.method.chat,
+    generatedCodec(encode$ChatMessage, decode$ChatMessage),
+    generatedCodec(encode$ChatMessage, decode$ChatMessage),
+  ),
 };
 
 /**
@@ -98,5 +102,36 @@ export class ChatServiceClient extends ServiceClient {
   ): BidiStreamCall<typeof ChatMessageSchema, typeof ChatMessageSchema> {
     return this.$bidiStream(ChatServiceDefinition.chat, requestsOrOptions, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$ChatMessage(w: Writer, m: ChatMessage): void {
+  if (m.$typeName !== "chat.v1.ChatMessage") checkTypeName(m, "chat.v1.ChatMessage");
+  if (m.from) { w.uint32(10); w.string(m.from); }
+  if (m.to) { w.uint32(18); w.string(m.to); }
+  if (m.text) { w.uint32(26); w.string(m.text); }
+  if (m.kind) { w.uint32(32); w.int32(m.kind); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ChatMessage(r: Reader, length: number, target?: ChatMessage): ChatMessage {
+  const m: ChatMessage = target ?? { $typeName: "chat.v1.ChatMessage", from: "", to: "", text: "", kind: 0 };
+  const end = r.enter(length, "chat.v1.ChatMessage");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.from = r.string(true); break;
+      case 2: m.to = r.string(true); break;
+      case 3: m.text = r.string(true); break;
+      case 4: { const e = r.int32(); m.kind = e; } break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 

@@ -2,8 +2,8 @@
 // @generated from file greeter/v1/greeter.proto (package greeter.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallContext, CallOptions, RpcMethod, UnaryResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { CallContext, CallOptions, Reader, RpcMethod, UnaryResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { SayHelloRequest, SayHelloRequestSchema, SayHelloResponse, SayHelloResponseSchema } from "./greeter_pb.js";
 import { Greeter } from "./greeter_pb.js";
 import type { Server } from "@grpc/grpc-js";
@@ -28,7 +28,11 @@ export const Greeter_SayHello_FullMethodName = "/greeter.v1.Greeter/SayHello";
 export const GreeterDefinition: {
   readonly sayHello: RpcMethod<typeof SayHelloRequestSchema, typeof SayHelloResponseSchema>;
 } = {
-  sayHello: methodDefinition(Greeter.method.sayHello),
+  sayHello: methodDefinition(
+    Greeter.method.sayHello,
+    generatedCodec(encode$SayHelloRequest, decode$SayHelloRequest),
+    generatedCodec(encode$SayHelloResponse, decode$SayHelloResponse),
+  ),
 };
 
 /**
@@ -90,5 +94,51 @@ export class GreeterClient extends ServiceClient {
   sayHello(request: MessageInitShape<typeof SayHelloRequestSchema>, options?: CallOptions): Promise<SayHelloResponse> {
     return this.$unary(GreeterDefinition.sayHello, request, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$SayHelloRequest(w: Writer, m: SayHelloRequest): void {
+  if (m.$typeName !== "greeter.v1.SayHelloRequest") checkTypeName(m, "greeter.v1.SayHelloRequest");
+  if (m.name) { w.uint32(10); w.string(m.name); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$SayHelloRequest(r: Reader, length: number, target?: SayHelloRequest): SayHelloRequest {
+  const m: SayHelloRequest = target ?? { $typeName: "greeter.v1.SayHelloRequest", name: "" };
+  const end = r.enter(length, "greeter.v1.SayHelloRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.name = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$SayHelloResponse(w: Writer, m: SayHelloResponse): void {
+  if (m.$typeName !== "greeter.v1.SayHelloResponse") checkTypeName(m, "greeter.v1.SayHelloResponse");
+  if (m.message) { w.uint32(10); w.string(m.message); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$SayHelloResponse(r: Reader, length: number, target?: SayHelloResponse): SayHelloResponse {
+  const m: SayHelloResponse = target ?? { $typeName: "greeter.v1.SayHelloResponse", message: "" };
+  const end = r.enter(length, "greeter.v1.SayHelloResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.message = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 

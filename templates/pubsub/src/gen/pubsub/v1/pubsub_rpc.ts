@@ -2,9 +2,9 @@
 // @generated from file pubsub/v1/pubsub.proto (package pubsub.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallContext, CallOptions, ClientStreamCall, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
-import type { PublishRequestSchema, PublishResponse, PublishResponseSchema, SubscribeRequest, SubscribeRequestSchema, SubscribeResponseSchema } from "./pubsub_pb.js";
+import type { CallContext, CallOptions, ClientStreamCall, Reader, RequestStream, RpcMethod, ServerStream, ServerStreamCall, StreamInput, StreamResult, UnaryResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { PublishRequest, PublishRequestSchema, PublishResponse, PublishResponseSchema, SubscribeRequest, SubscribeRequestSchema, SubscribeResponse, SubscribeResponseSchema } from "./pubsub_pb.js";
 import { PubSub } from "./pubsub_pb.js";
 import type { Server } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -34,8 +34,16 @@ export const PubSubDefinition: {
   readonly publish: RpcMethod<typeof PublishRequestSchema, typeof PublishResponseSchema>;
   readonly subscribe: RpcMethod<typeof SubscribeRequestSchema, typeof SubscribeResponseSchema>;
 } = {
-  publish: methodDefinition(PubSub.method.publish),
-  subscribe: methodDefinition(PubSub.method.subscribe),
+  publish: methodDefinition(
+    PubSub.method.publish,
+    generatedCodec(encode$PublishRequest, decode$PublishRequest),
+    generatedCodec(encode$PublishResponse, decode$PublishResponse),
+  ),
+  subscribe: methodDefinition(
+    PubSub.method.subscribe,
+    generatedCodec(encode$SubscribeRequest, decode$SubscribeRequest),
+    generatedCodec(encode$SubscribeResponse, decode$SubscribeResponse),
+  ),
 };
 
 /**
@@ -128,5 +136,103 @@ export class PubSubClient extends ServiceClient {
   subscribe(request: MessageInitShape<typeof SubscribeRequestSchema>, options?: CallOptions): ServerStreamCall<typeof SubscribeResponseSchema> {
     return this.$serverStream(PubSubDefinition.subscribe, request, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$PublishRequest(w: Writer, m: PublishRequest): void {
+  if (m.$typeName !== "pubsub.v1.PublishRequest") checkTypeName(m, "pubsub.v1.PublishRequest");
+  if (m.topic) { w.uint32(10); w.string(m.topic); }
+  if (m.message) { w.uint32(18); w.string(m.message); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$PublishRequest(r: Reader, length: number, target?: PublishRequest): PublishRequest {
+  const m: PublishRequest = target ?? { $typeName: "pubsub.v1.PublishRequest", topic: "", message: "" };
+  const end = r.enter(length, "pubsub.v1.PublishRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.topic = r.string(true); break;
+      case 2: m.message = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$PublishResponse(w: Writer, m: PublishResponse): void {
+  if (m.$typeName !== "pubsub.v1.PublishResponse") checkTypeName(m, "pubsub.v1.PublishResponse");
+  if (m.count) { w.uint32(8); w.uint32(m.count); }
+  if (m.topics !== undefined) {
+    for (const e of m.topics) { w.uint32(18); w.string(e); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$PublishResponse(r: Reader, length: number, target?: PublishResponse): PublishResponse {
+  const m: PublishResponse = target ?? { $typeName: "pubsub.v1.PublishResponse", count: 0, topics: [] };
+  const end = r.enter(length, "pubsub.v1.PublishResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.count = r.uint32(); break;
+      case 2: m.topics.push(r.string(true)); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$SubscribeRequest(w: Writer, m: SubscribeRequest): void {
+  if (m.$typeName !== "pubsub.v1.SubscribeRequest") checkTypeName(m, "pubsub.v1.SubscribeRequest");
+  if (m.topic) { w.uint32(10); w.string(m.topic); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$SubscribeRequest(r: Reader, length: number, target?: SubscribeRequest): SubscribeRequest {
+  const m: SubscribeRequest = target ?? { $typeName: "pubsub.v1.SubscribeRequest", topic: "" };
+  const end = r.enter(length, "pubsub.v1.SubscribeRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.topic = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$SubscribeResponse(w: Writer, m: SubscribeResponse): void {
+  if (m.$typeName !== "pubsub.v1.SubscribeResponse") checkTypeName(m, "pubsub.v1.SubscribeResponse");
+  if (m.topic) { w.uint32(10); w.string(m.topic); }
+  if (m.message) { w.uint32(18); w.string(m.message); }
+  if (m.origin) { w.uint32(26); w.string(m.origin); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$SubscribeResponse(r: Reader, length: number, target?: SubscribeResponse): SubscribeResponse {
+  const m: SubscribeResponse = target ?? { $typeName: "pubsub.v1.SubscribeResponse", topic: "", message: "", origin: "" };
+  const end = r.enter(length, "pubsub.v1.SubscribeResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.topic = r.string(true); break;
+      case 2: m.message = r.string(true); break;
+      case 3: m.origin = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 

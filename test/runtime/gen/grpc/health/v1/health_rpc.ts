@@ -6,8 +6,8 @@
 // @generated from file grpc/health/v1/health.proto (package grpc.health.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallContext, CallOptions, RpcMethod, ServerStream, ServerStreamCall, StreamResult, UnaryResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { CallContext, CallOptions, Reader, RpcMethod, ServerStream, ServerStreamCall, StreamResult, UnaryResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, methodDefinition, registerService, ServiceClient, setEntry, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
 import type { HealthCheckRequest, HealthCheckRequestSchema, HealthCheckResponse, HealthCheckResponseSchema, HealthListRequest, HealthListRequestSchema, HealthListResponse, HealthListResponseSchema } from "./health_pb.js";
 import { Health } from "./health_pb.js";
 import type { Server } from "@grpc/grpc-js";
@@ -44,9 +44,21 @@ export const HealthDefinition: {
   readonly list: RpcMethod<typeof HealthListRequestSchema, typeof HealthListResponseSchema>;
   readonly watch: RpcMethod<typeof HealthCheckRequestSchema, typeof HealthCheckResponseSchema>;
 } = {
-  check: methodDefinition(Health.method.check),
-  list: methodDefinition(Health.method.list),
-  watch: methodDefinition(Health.method.watch),
+  check: methodDefinition(
+    Health.method.check,
+    generatedCodec(encode$HealthCheckRequest, decode$HealthCheckRequest),
+    generatedCodec(encode$HealthCheckResponse, decode$HealthCheckResponse),
+  ),
+  list: methodDefinition(
+    Health.method.list,
+    generatedCodec(encode$HealthListRequest, decode$HealthListRequest),
+    generatedCodec(encode$HealthListResponse, decode$HealthListResponse),
+  ),
+  watch: methodDefinition(
+    Health.method.watch,
+    generatedCodec(encode$HealthCheckRequest, decode$HealthCheckRequest),
+    generatedCodec(encode$HealthCheckResponse, decode$HealthCheckResponse),
+  ),
 };
 
 /**
@@ -150,5 +162,105 @@ export class HealthClient extends ServiceClient {
   watch(request: MessageInitShape<typeof HealthCheckRequestSchema>, options?: CallOptions): ServerStreamCall<typeof HealthCheckResponseSchema> {
     return this.$serverStream(HealthDefinition.watch, request, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$HealthCheckRequest(w: Writer, m: HealthCheckRequest): void {
+  if (m.$typeName !== "grpc.health.v1.HealthCheckRequest") checkTypeName(m, "grpc.health.v1.HealthCheckRequest");
+  if (m.service) { w.uint32(10); w.string(m.service); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$HealthCheckRequest(r: Reader, length: number, target?: HealthCheckRequest): HealthCheckRequest {
+  const m: HealthCheckRequest = target ?? { $typeName: "grpc.health.v1.HealthCheckRequest", service: "" };
+  const end = r.enter(length, "grpc.health.v1.HealthCheckRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.service = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$HealthCheckResponse(w: Writer, m: HealthCheckResponse): void {
+  if (m.$typeName !== "grpc.health.v1.HealthCheckResponse") checkTypeName(m, "grpc.health.v1.HealthCheckResponse");
+  if (m.status) { w.uint32(8); w.int32(m.status); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$HealthCheckResponse(r: Reader, length: number, target?: HealthCheckResponse): HealthCheckResponse {
+  const m: HealthCheckResponse = target ?? { $typeName: "grpc.health.v1.HealthCheckResponse", status: 0 };
+  const end = r.enter(length, "grpc.health.v1.HealthCheckResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: { const e = r.int32(); m.status = e; } break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$HealthListRequest(w: Writer, m: HealthListRequest): void {
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$HealthListRequest(r: Reader, length: number, target?: HealthListRequest): HealthListRequest {
+  const m: HealthListRequest = target ?? { $typeName: "grpc.health.v1.HealthListRequest" };
+  const end = r.enter(length, "grpc.health.v1.HealthListRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    unknown = r.unknown(unknown, tag);
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$HealthListResponse(w: Writer, m: HealthListResponse): void {
+  if (m.$typeName !== "grpc.health.v1.HealthListResponse") checkTypeName(m, "grpc.health.v1.HealthListResponse");
+  if (m.statuses !== undefined) {
+    for (const [k, e] of Object.entries(m.statuses)) {
+      w.uint32(10); w.fork(); w.uint32(10); w.string(k);
+      w.uint32(18); w.fork(); encode$HealthCheckResponse(w, e); w.join();
+      w.join();
+    }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$HealthListResponse(r: Reader, length: number, target?: HealthListResponse): HealthListResponse {
+  const m: HealthListResponse = target ?? { $typeName: "grpc.health.v1.HealthListResponse", statuses: {} };
+  const end = r.enter(length, "grpc.health.v1.HealthListResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: {
+        const e = r.uint32() + r.pos;
+        let k: unknown;
+        let v: HealthCheckResponse | undefined;
+        while (r.pos < e) {
+          const t = r.tag();
+          if (t >>> 3 === 1) k = r.string(true);
+          else if (t >>> 3 === 2) v = decode$HealthCheckResponse(r, r.uint32(), v);
+          else r.skip(t & 7, t >>> 3);
+        }
+        setEntry(m.statuses, k ?? "", v ?? { $typeName: "grpc.health.v1.HealthCheckResponse", status: 0 });
+        break;
+      }
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 

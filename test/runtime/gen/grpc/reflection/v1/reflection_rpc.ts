@@ -6,9 +6,9 @@
 // @generated from file grpc/reflection/v1/reflection.proto (package grpc.reflection.v1, syntax proto3)
 /* eslint-disable */
 
-import type { BidiStreamCall, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
-import type { ServerReflectionRequestSchema, ServerReflectionResponseSchema } from "./reflection_pb.js";
+import type { BidiStreamCall, CallOptions, Reader, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { ErrorResponse, ExtensionNumberResponse, ExtensionRequest, FileDescriptorResponse, ListServiceResponse, ServerReflectionRequest, ServerReflectionRequestSchema, ServerReflectionResponse, ServerReflectionResponseSchema, ServiceResponse } from "./reflection_pb.js";
 import { ServerReflection } from "./reflection_pb.js";
 import type { Server } from "@grpc/grpc-js";
 
@@ -31,7 +31,11 @@ export const ServerReflection_ServerReflectionInfo_FullMethodName = "/grpc.refle
 export const ServerReflectionDefinition: {
   readonly serverReflectionInfo: RpcMethod<typeof ServerReflectionRequestSchema, typeof ServerReflectionResponseSchema>;
 } = {
-  serverReflectionInfo: methodDefinition(ServerReflection.method.serverReflectionInfo),
+  serverReflectionInfo: methodDefinition(
+    ServerReflection.method.serverReflectionInfo,
+    generatedCodec(encode$ServerReflectionRequest, decode$ServerReflectionRequest),
+    generatedCodec(encode$ServerReflectionResponse, decode$ServerReflectionResponse),
+  ),
 };
 
 /**
@@ -94,5 +98,215 @@ export class ServerReflectionClient extends ServiceClient {
   ): BidiStreamCall<typeof ServerReflectionRequestSchema, typeof ServerReflectionResponseSchema> {
     return this.$bidiStream(ServerReflectionDefinition.serverReflectionInfo, requestsOrOptions, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$ServerReflectionRequest(w: Writer, m: ServerReflectionRequest): void {
+  if (m.$typeName !== "grpc.reflection.v1.ServerReflectionRequest") checkTypeName(m, "grpc.reflection.v1.ServerReflectionRequest");
+  if (m.host) { w.uint32(10); w.string(m.host); }
+  if (m.messageRequest?.case === "fileByFilename") { w.uint32(26); w.string(m.messageRequest.value); }
+  if (m.messageRequest?.case === "fileContainingSymbol") { w.uint32(34); w.string(m.messageRequest.value); }
+  if (m.messageRequest?.case === "fileContainingExtension") { w.uint32(42); w.fork(); encode$ExtensionRequest(w, m.messageRequest.value); w.join(); }
+  if (m.messageRequest?.case === "allExtensionNumbersOfType") { w.uint32(50); w.string(m.messageRequest.value); }
+  if (m.messageRequest?.case === "listServices") { w.uint32(58); w.string(m.messageRequest.value); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ServerReflectionRequest(r: Reader, length: number, target?: ServerReflectionRequest): ServerReflectionRequest {
+  const m: ServerReflectionRequest = target ?? { $typeName: "grpc.reflection.v1.ServerReflectionRequest", host: "", messageRequest: { case: undefined } };
+  const end = r.enter(length, "grpc.reflection.v1.ServerReflectionRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.host = r.string(true); break;
+      case 3: m.messageRequest = { case: "fileByFilename", value: r.string(true) }; break;
+      case 4: m.messageRequest = { case: "fileContainingSymbol", value: r.string(true) }; break;
+      case 5: m.messageRequest = { case: "fileContainingExtension", value: decode$ExtensionRequest(r, r.uint32(), m.messageRequest.case === "fileContainingExtension" ? m.messageRequest.value : undefined) }; break;
+      case 6: m.messageRequest = { case: "allExtensionNumbersOfType", value: r.string(true) }; break;
+      case 7: m.messageRequest = { case: "listServices", value: r.string(true) }; break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ExtensionRequest(w: Writer, m: ExtensionRequest): void {
+  if (m.$typeName !== "grpc.reflection.v1.ExtensionRequest") checkTypeName(m, "grpc.reflection.v1.ExtensionRequest");
+  if (m.containingType) { w.uint32(10); w.string(m.containingType); }
+  if (m.extensionNumber) { w.uint32(16); w.int32(m.extensionNumber); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ExtensionRequest(r: Reader, length: number, target?: ExtensionRequest): ExtensionRequest {
+  const m: ExtensionRequest = target ?? { $typeName: "grpc.reflection.v1.ExtensionRequest", containingType: "", extensionNumber: 0 };
+  const end = r.enter(length, "grpc.reflection.v1.ExtensionRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.containingType = r.string(true); break;
+      case 2: m.extensionNumber = r.int32(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ServerReflectionResponse(w: Writer, m: ServerReflectionResponse): void {
+  if (m.$typeName !== "grpc.reflection.v1.ServerReflectionResponse") checkTypeName(m, "grpc.reflection.v1.ServerReflectionResponse");
+  if (m.validHost) { w.uint32(10); w.string(m.validHost); }
+  if (m.originalRequest !== undefined) { w.uint32(18); w.fork(); encode$ServerReflectionRequest(w, m.originalRequest); w.join(); }
+  if (m.messageResponse?.case === "fileDescriptorResponse") { w.uint32(34); w.fork(); encode$FileDescriptorResponse(w, m.messageResponse.value); w.join(); }
+  if (m.messageResponse?.case === "allExtensionNumbersResponse") { w.uint32(42); w.fork(); encode$ExtensionNumberResponse(w, m.messageResponse.value); w.join(); }
+  if (m.messageResponse?.case === "listServicesResponse") { w.uint32(50); w.fork(); encode$ListServiceResponse(w, m.messageResponse.value); w.join(); }
+  if (m.messageResponse?.case === "errorResponse") { w.uint32(58); w.fork(); encode$ErrorResponse(w, m.messageResponse.value); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ServerReflectionResponse(r: Reader, length: number, target?: ServerReflectionResponse): ServerReflectionResponse {
+  const m: ServerReflectionResponse = target ?? { $typeName: "grpc.reflection.v1.ServerReflectionResponse", validHost: "", messageResponse: { case: undefined } };
+  const end = r.enter(length, "grpc.reflection.v1.ServerReflectionResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.validHost = r.string(true); break;
+      case 2: m.originalRequest = decode$ServerReflectionRequest(r, r.uint32(), m.originalRequest); break;
+      case 4: m.messageResponse = { case: "fileDescriptorResponse", value: decode$FileDescriptorResponse(r, r.uint32(), m.messageResponse.case === "fileDescriptorResponse" ? m.messageResponse.value : undefined) }; break;
+      case 5: m.messageResponse = { case: "allExtensionNumbersResponse", value: decode$ExtensionNumberResponse(r, r.uint32(), m.messageResponse.case === "allExtensionNumbersResponse" ? m.messageResponse.value : undefined) }; break;
+      case 6: m.messageResponse = { case: "listServicesResponse", value: decode$ListServiceResponse(r, r.uint32(), m.messageResponse.case === "listServicesResponse" ? m.messageResponse.value : undefined) }; break;
+      case 7: m.messageResponse = { case: "errorResponse", value: decode$ErrorResponse(r, r.uint32(), m.messageResponse.case === "errorResponse" ? m.messageResponse.value : undefined) }; break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$FileDescriptorResponse(w: Writer, m: FileDescriptorResponse): void {
+  if (m.$typeName !== "grpc.reflection.v1.FileDescriptorResponse") checkTypeName(m, "grpc.reflection.v1.FileDescriptorResponse");
+  if (m.fileDescriptorProto !== undefined) {
+    for (const e of m.fileDescriptorProto) { w.uint32(10); w.bytes(e); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$FileDescriptorResponse(r: Reader, length: number, target?: FileDescriptorResponse): FileDescriptorResponse {
+  const m: FileDescriptorResponse = target ?? { $typeName: "grpc.reflection.v1.FileDescriptorResponse", fileDescriptorProto: [] };
+  const end = r.enter(length, "grpc.reflection.v1.FileDescriptorResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.fileDescriptorProto.push(r.byteView()); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ExtensionNumberResponse(w: Writer, m: ExtensionNumberResponse): void {
+  if (m.$typeName !== "grpc.reflection.v1.ExtensionNumberResponse") checkTypeName(m, "grpc.reflection.v1.ExtensionNumberResponse");
+  if (m.baseTypeName) { w.uint32(10); w.string(m.baseTypeName); }
+  if (m.extensionNumber !== undefined) {
+    if (m.extensionNumber.length > 0) { w.uint32(18); w.fork(); for (const e of m.extensionNumber) w.int32(e); w.join(); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ExtensionNumberResponse(r: Reader, length: number, target?: ExtensionNumberResponse): ExtensionNumberResponse {
+  const m: ExtensionNumberResponse = target ?? { $typeName: "grpc.reflection.v1.ExtensionNumberResponse", baseTypeName: "", extensionNumber: [] };
+  const end = r.enter(length, "grpc.reflection.v1.ExtensionNumberResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.baseTypeName = r.string(true); break;
+      case 2: {
+        if ((tag & 7) === 2) {
+          const e = r.uint32() + r.pos;
+          while (r.pos < e) m.extensionNumber.push(r.int32());
+        } else m.extensionNumber.push(r.int32());
+        break;
+      }
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ListServiceResponse(w: Writer, m: ListServiceResponse): void {
+  if (m.$typeName !== "grpc.reflection.v1.ListServiceResponse") checkTypeName(m, "grpc.reflection.v1.ListServiceResponse");
+  if (m.service !== undefined) {
+    for (const e of m.service) { w.uint32(10); w.fork(); encode$ServiceResponse(w, e); w.join(); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ListServiceResponse(r: Reader, length: number, target?: ListServiceResponse): ListServiceResponse {
+  const m: ListServiceResponse = target ?? { $typeName: "grpc.reflection.v1.ListServiceResponse", service: [] };
+  const end = r.enter(length, "grpc.reflection.v1.ListServiceResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.service.push(decode$ServiceResponse(r, r.uint32())); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ServiceResponse(w: Writer, m: ServiceResponse): void {
+  if (m.$typeName !== "grpc.reflection.v1.ServiceResponse") checkTypeName(m, "grpc.reflection.v1.ServiceResponse");
+  if (m.name) { w.uint32(10); w.string(m.name); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ServiceResponse(r: Reader, length: number, target?: ServiceResponse): ServiceResponse {
+  const m: ServiceResponse = target ?? { $typeName: "grpc.reflection.v1.ServiceResponse", name: "" };
+  const end = r.enter(length, "grpc.reflection.v1.ServiceResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.name = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ErrorResponse(w: Writer, m: ErrorResponse): void {
+  if (m.$typeName !== "grpc.reflection.v1.ErrorResponse") checkTypeName(m, "grpc.reflection.v1.ErrorResponse");
+  if (m.errorCode) { w.uint32(8); w.int32(m.errorCode); }
+  if (m.errorMessage) { w.uint32(18); w.string(m.errorMessage); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ErrorResponse(r: Reader, length: number, target?: ErrorResponse): ErrorResponse {
+  const m: ErrorResponse = target ?? { $typeName: "grpc.reflection.v1.ErrorResponse", errorCode: 0, errorMessage: "" };
+  const end = r.enter(length, "grpc.reflection.v1.ErrorResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.errorCode = r.int32(); break;
+      case 2: m.errorMessage = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 

@@ -10,12 +10,14 @@
 // @generated from file etcd/etcdserverpb/rpc.proto (package etcdserverpb, syntax proto3)
 /* eslint-disable */
 
-import type { BidiStreamCall, CallContext, CallOptions, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult, UnaryResult } from "@rpcgen/runtime";
-import { methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
-import type { AuthenticateRequest, AuthenticateRequestSchema, AuthenticateResponse, AuthenticateResponseSchema, DeleteRangeRequest, DeleteRangeRequestSchema, DeleteRangeResponse, DeleteRangeResponseSchema, LeaseGrantRequest, LeaseGrantRequestSchema, LeaseGrantResponse, LeaseGrantResponseSchema, LeaseKeepAliveRequestSchema, LeaseKeepAliveResponseSchema, LeaseRevokeRequest, LeaseRevokeRequestSchema, LeaseRevokeResponse, LeaseRevokeResponseSchema, LeaseTimeToLiveRequest, LeaseTimeToLiveRequestSchema, LeaseTimeToLiveResponse, LeaseTimeToLiveResponseSchema, PutRequest, PutRequestSchema, PutResponse, PutResponseSchema, RangeRequest, RangeRequestSchema, RangeResponse, RangeResponseSchema, TxnRequest, TxnRequestSchema, TxnResponse, TxnResponseSchema, WatchRequestSchema, WatchResponseSchema } from "./rpc_pb.js";
+import type { BidiStreamCall, CallContext, CallOptions, Reader, RequestStream, RpcMethod, ServerStream, StreamInput, StreamResult, UnaryResult, Writer } from "@rpcgen/runtime";
+import { checkTypeName, generatedCodec, isNonZero64, methodDefinition, registerService, ServiceClient, supportPackageIsVersion1, unimplemented } from "@rpcgen/runtime";
+import type { AuthenticateRequest, AuthenticateRequestSchema, AuthenticateResponse, AuthenticateResponseSchema, Compare, DeleteRangeRequest, DeleteRangeRequestSchema, DeleteRangeResponse, DeleteRangeResponseSchema, LeaseGrantRequest, LeaseGrantRequestSchema, LeaseGrantResponse, LeaseGrantResponseSchema, LeaseKeepAliveRequest, LeaseKeepAliveRequestSchema, LeaseKeepAliveResponse, LeaseKeepAliveResponseSchema, LeaseRevokeRequest, LeaseRevokeRequestSchema, LeaseRevokeResponse, LeaseRevokeResponseSchema, LeaseTimeToLiveRequest, LeaseTimeToLiveRequestSchema, LeaseTimeToLiveResponse, LeaseTimeToLiveResponseSchema, PutRequest, PutRequestSchema, PutResponse, PutResponseSchema, RangeRequest, RangeRequestSchema, RangeResponse, RangeResponseSchema, RequestOp, ResponseHeader, ResponseOp, TxnRequest, TxnRequestSchema, TxnResponse, TxnResponseSchema, WatchCancelRequest, WatchCreateRequest, WatchProgressRequest, WatchRequest, WatchRequestSchema, WatchResponse, WatchResponseSchema } from "./rpc_pb.js";
 import { Auth, KV, Lease, Watch } from "./rpc_pb.js";
 import type { Server } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { protoInt64 } from "@bufbuild/protobuf";
+import type { Event, KeyValue } from "../mvccpb/kv_pb.js";
 
 supportPackageIsVersion1;
 
@@ -54,10 +56,26 @@ export const KVDefinition: {
   readonly deleteRange: RpcMethod<typeof DeleteRangeRequestSchema, typeof DeleteRangeResponseSchema>;
   readonly txn: RpcMethod<typeof TxnRequestSchema, typeof TxnResponseSchema>;
 } = {
-  range: methodDefinition(KV.method.range),
-  put: methodDefinition(KV.method.put),
-  deleteRange: methodDefinition(KV.method.deleteRange),
-  txn: methodDefinition(KV.method.txn),
+  range: methodDefinition(
+    KV.method.range,
+    generatedCodec(encode$RangeRequest, decode$RangeRequest),
+    generatedCodec(encode$RangeResponse, decode$RangeResponse),
+  ),
+  put: methodDefinition(
+    KV.method.put,
+    generatedCodec(encode$PutRequest, decode$PutRequest),
+    generatedCodec(encode$PutResponse, decode$PutResponse),
+  ),
+  deleteRange: methodDefinition(
+    KV.method.deleteRange,
+    generatedCodec(encode$DeleteRangeRequest, decode$DeleteRangeRequest),
+    generatedCodec(encode$DeleteRangeResponse, decode$DeleteRangeResponse),
+  ),
+  txn: methodDefinition(
+    KV.method.txn,
+    generatedCodec(encode$TxnRequest, decode$TxnRequest),
+    generatedCodec(encode$TxnResponse, decode$TxnResponse),
+  ),
 };
 
 /**
@@ -198,7 +216,11 @@ export const Watch_Watch_FullMethodName = "/etcdserverpb.Watch/Watch";
 export const WatchDefinition: {
   readonly watch: RpcMethod<typeof WatchRequestSchema, typeof WatchResponseSchema>;
 } = {
-  watch: methodDefinition(Watch.method.watch),
+  watch: methodDefinition(
+    Watch.method.watch,
+    generatedCodec(encode$WatchRequest, decode$WatchRequest),
+    generatedCodec(encode$WatchResponse, decode$WatchResponse),
+  ),
 };
 
 /**
@@ -300,10 +322,26 @@ export const LeaseDefinition: {
   readonly leaseKeepAlive: RpcMethod<typeof LeaseKeepAliveRequestSchema, typeof LeaseKeepAliveResponseSchema>;
   readonly leaseTimeToLive: RpcMethod<typeof LeaseTimeToLiveRequestSchema, typeof LeaseTimeToLiveResponseSchema>;
 } = {
-  leaseGrant: methodDefinition(Lease.method.leaseGrant),
-  leaseRevoke: methodDefinition(Lease.method.leaseRevoke),
-  leaseKeepAlive: methodDefinition(Lease.method.leaseKeepAlive),
-  leaseTimeToLive: methodDefinition(Lease.method.leaseTimeToLive),
+  leaseGrant: methodDefinition(
+    Lease.method.leaseGrant,
+    generatedCodec(encode$LeaseGrantRequest, decode$LeaseGrantRequest),
+    generatedCodec(encode$LeaseGrantResponse, decode$LeaseGrantResponse),
+  ),
+  leaseRevoke: methodDefinition(
+    Lease.method.leaseRevoke,
+    generatedCodec(encode$LeaseRevokeRequest, decode$LeaseRevokeRequest),
+    generatedCodec(encode$LeaseRevokeResponse, decode$LeaseRevokeResponse),
+  ),
+  leaseKeepAlive: methodDefinition(
+    Lease.method.leaseKeepAlive,
+    generatedCodec(encode$LeaseKeepAliveRequest, decode$LeaseKeepAliveRequest),
+    generatedCodec(encode$LeaseKeepAliveResponse, decode$LeaseKeepAliveResponse),
+  ),
+  leaseTimeToLive: methodDefinition(
+    Lease.method.leaseTimeToLive,
+    generatedCodec(encode$LeaseTimeToLiveRequest, decode$LeaseTimeToLiveRequest),
+    generatedCodec(encode$LeaseTimeToLiveResponse, decode$LeaseTimeToLiveResponse),
+  ),
 };
 
 /**
@@ -439,7 +477,11 @@ export const Auth_Authenticate_FullMethodName = "/etcdserverpb.Auth/Authenticate
 export const AuthDefinition: {
   readonly authenticate: RpcMethod<typeof AuthenticateRequestSchema, typeof AuthenticateResponseSchema>;
 } = {
-  authenticate: methodDefinition(Auth.method.authenticate),
+  authenticate: methodDefinition(
+    Auth.method.authenticate,
+    generatedCodec(encode$AuthenticateRequest, decode$AuthenticateRequest),
+    generatedCodec(encode$AuthenticateResponse, decode$AuthenticateResponse),
+  ),
 };
 
 /**
@@ -501,5 +543,788 @@ export class AuthClient extends ServiceClient {
   authenticate(request: MessageInitShape<typeof AuthenticateRequestSchema>, options?: CallOptions): Promise<AuthenticateResponse> {
     return this.$unary(AuthDefinition.authenticate, request, options);
   }
+}
+
+// Binary codecs of the messages these services send and receive, and of those they reach,
+// for their protobuf-es shapes (codec=generated): they write the bytes protobuf-es's toBinary
+// writes, and read what fromBinary reads (unknown fields and extensions kept).
+
+function encode$RangeRequest(w: Writer, m: RangeRequest): void {
+  if (m.$typeName !== "etcdserverpb.RangeRequest") checkTypeName(m, "etcdserverpb.RangeRequest");
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
+  if (m.rangeEnd?.byteLength) { w.uint32(18); w.bytes(m.rangeEnd); }
+  if (isNonZero64(m.limit)) { w.uint32(24); w.int64(m.limit); }
+  if (isNonZero64(m.revision)) { w.uint32(32); w.int64(m.revision); }
+  if (m.serializable) { w.uint32(56); w.bool(m.serializable); }
+  if (m.keysOnly) { w.uint32(64); w.bool(m.keysOnly); }
+  if (m.countOnly) { w.uint32(72); w.bool(m.countOnly); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$RangeRequest(r: Reader, length: number, target?: RangeRequest): RangeRequest {
+  const m: RangeRequest = target ?? { $typeName: "etcdserverpb.RangeRequest", key: new Uint8Array(0), rangeEnd: new Uint8Array(0), limit: protoInt64.zero, revision: protoInt64.zero, serializable: false, keysOnly: false, countOnly: false };
+  const end = r.enter(length, "etcdserverpb.RangeRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.key = r.byteView(); break;
+      case 2: m.rangeEnd = r.byteView(); break;
+      case 3: m.limit = r.int64(); break;
+      case 4: m.revision = r.int64(); break;
+      case 7: m.serializable = r.bool(); break;
+      case 8: m.keysOnly = r.bool(); break;
+      case 9: m.countOnly = r.bool(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$RangeResponse(w: Writer, m: RangeResponse): void {
+  if (m.$typeName !== "etcdserverpb.RangeResponse") checkTypeName(m, "etcdserverpb.RangeResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (m.kvs !== undefined) {
+    for (const e of m.kvs) { w.uint32(18); w.fork(); encode$KeyValue(w, e); w.join(); }
+  }
+  if (m.more) { w.uint32(24); w.bool(m.more); }
+  if (isNonZero64(m.count)) { w.uint32(32); w.int64(m.count); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$RangeResponse(r: Reader, length: number, target?: RangeResponse): RangeResponse {
+  const m: RangeResponse = target ?? { $typeName: "etcdserverpb.RangeResponse", kvs: [], more: false, count: protoInt64.zero };
+  const end = r.enter(length, "etcdserverpb.RangeResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.kvs.push(decode$KeyValue(r, r.uint32())); break;
+      case 3: m.more = r.bool(); break;
+      case 4: m.count = r.int64(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ResponseHeader(w: Writer, m: ResponseHeader): void {
+  if (m.$typeName !== "etcdserverpb.ResponseHeader") checkTypeName(m, "etcdserverpb.ResponseHeader");
+  if (isNonZero64(m.clusterId)) { w.uint32(8); w.uint64(m.clusterId); }
+  if (isNonZero64(m.memberId)) { w.uint32(16); w.uint64(m.memberId); }
+  if (isNonZero64(m.revision)) { w.uint32(24); w.int64(m.revision); }
+  if (isNonZero64(m.raftTerm)) { w.uint32(32); w.uint64(m.raftTerm); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ResponseHeader(r: Reader, length: number, target?: ResponseHeader): ResponseHeader {
+  const m: ResponseHeader = target ?? { $typeName: "etcdserverpb.ResponseHeader", clusterId: protoInt64.zero, memberId: protoInt64.zero, revision: protoInt64.zero, raftTerm: protoInt64.zero };
+  const end = r.enter(length, "etcdserverpb.ResponseHeader");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.clusterId = r.uint64(); break;
+      case 2: m.memberId = r.uint64(); break;
+      case 3: m.revision = r.int64(); break;
+      case 4: m.raftTerm = r.uint64(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$KeyValue(w: Writer, m: KeyValue): void {
+  if (m.$typeName !== "mvccpb.KeyValue") checkTypeName(m, "mvccpb.KeyValue");
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
+  if (isNonZero64(m.createRevision)) { w.uint32(16); w.int64(m.createRevision); }
+  if (isNonZero64(m.modRevision)) { w.uint32(24); w.int64(m.modRevision); }
+  if (isNonZero64(m.version)) { w.uint32(32); w.int64(m.version); }
+  if (m.value?.byteLength) { w.uint32(42); w.bytes(m.value); }
+  if (isNonZero64(m.lease)) { w.uint32(48); w.int64(m.lease); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$KeyValue(r: Reader, length: number, target?: KeyValue): KeyValue {
+  const m: KeyValue = target ?? { $typeName: "mvccpb.KeyValue", key: new Uint8Array(0), createRevision: protoInt64.zero, modRevision: protoInt64.zero, version: protoInt64.zero, value: new Uint8Array(0), lease: protoInt64.zero };
+  const end = r.enter(length, "mvccpb.KeyValue");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.key = r.byteView(); break;
+      case 2: m.createRevision = r.int64(); break;
+      case 3: m.modRevision = r.int64(); break;
+      case 4: m.version = r.int64(); break;
+      case 5: m.value = r.byteView(); break;
+      case 6: m.lease = r.int64(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$PutRequest(w: Writer, m: PutRequest): void {
+  if (m.$typeName !== "etcdserverpb.PutRequest") checkTypeName(m, "etcdserverpb.PutRequest");
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
+  if (m.value?.byteLength) { w.uint32(18); w.bytes(m.value); }
+  if (isNonZero64(m.lease)) { w.uint32(24); w.int64(m.lease); }
+  if (m.prevKv) { w.uint32(32); w.bool(m.prevKv); }
+  if (m.ignoreValue) { w.uint32(40); w.bool(m.ignoreValue); }
+  if (m.ignoreLease) { w.uint32(48); w.bool(m.ignoreLease); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$PutRequest(r: Reader, length: number, target?: PutRequest): PutRequest {
+  const m: PutRequest = target ?? { $typeName: "etcdserverpb.PutRequest", key: new Uint8Array(0), value: new Uint8Array(0), lease: protoInt64.zero, prevKv: false, ignoreValue: false, ignoreLease: false };
+  const end = r.enter(length, "etcdserverpb.PutRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.key = r.byteView(); break;
+      case 2: m.value = r.byteView(); break;
+      case 3: m.lease = r.int64(); break;
+      case 4: m.prevKv = r.bool(); break;
+      case 5: m.ignoreValue = r.bool(); break;
+      case 6: m.ignoreLease = r.bool(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$PutResponse(w: Writer, m: PutResponse): void {
+  if (m.$typeName !== "etcdserverpb.PutResponse") checkTypeName(m, "etcdserverpb.PutResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (m.prevKv !== undefined) { w.uint32(18); w.fork(); encode$KeyValue(w, m.prevKv); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$PutResponse(r: Reader, length: number, target?: PutResponse): PutResponse {
+  const m: PutResponse = target ?? { $typeName: "etcdserverpb.PutResponse" };
+  const end = r.enter(length, "etcdserverpb.PutResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.prevKv = decode$KeyValue(r, r.uint32(), m.prevKv); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$DeleteRangeRequest(w: Writer, m: DeleteRangeRequest): void {
+  if (m.$typeName !== "etcdserverpb.DeleteRangeRequest") checkTypeName(m, "etcdserverpb.DeleteRangeRequest");
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
+  if (m.rangeEnd?.byteLength) { w.uint32(18); w.bytes(m.rangeEnd); }
+  if (m.prevKv) { w.uint32(24); w.bool(m.prevKv); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$DeleteRangeRequest(r: Reader, length: number, target?: DeleteRangeRequest): DeleteRangeRequest {
+  const m: DeleteRangeRequest = target ?? { $typeName: "etcdserverpb.DeleteRangeRequest", key: new Uint8Array(0), rangeEnd: new Uint8Array(0), prevKv: false };
+  const end = r.enter(length, "etcdserverpb.DeleteRangeRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.key = r.byteView(); break;
+      case 2: m.rangeEnd = r.byteView(); break;
+      case 3: m.prevKv = r.bool(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$DeleteRangeResponse(w: Writer, m: DeleteRangeResponse): void {
+  if (m.$typeName !== "etcdserverpb.DeleteRangeResponse") checkTypeName(m, "etcdserverpb.DeleteRangeResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (isNonZero64(m.deleted)) { w.uint32(16); w.int64(m.deleted); }
+  if (m.prevKvs !== undefined) {
+    for (const e of m.prevKvs) { w.uint32(26); w.fork(); encode$KeyValue(w, e); w.join(); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$DeleteRangeResponse(r: Reader, length: number, target?: DeleteRangeResponse): DeleteRangeResponse {
+  const m: DeleteRangeResponse = target ?? { $typeName: "etcdserverpb.DeleteRangeResponse", deleted: protoInt64.zero, prevKvs: [] };
+  const end = r.enter(length, "etcdserverpb.DeleteRangeResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.deleted = r.int64(); break;
+      case 3: m.prevKvs.push(decode$KeyValue(r, r.uint32())); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$TxnRequest(w: Writer, m: TxnRequest): void {
+  if (m.$typeName !== "etcdserverpb.TxnRequest") checkTypeName(m, "etcdserverpb.TxnRequest");
+  if (m.compare !== undefined) {
+    for (const e of m.compare) { w.uint32(10); w.fork(); encode$Compare(w, e); w.join(); }
+  }
+  if (m.success !== undefined) {
+    for (const e of m.success) { w.uint32(18); w.fork(); encode$RequestOp(w, e); w.join(); }
+  }
+  if (m.failure !== undefined) {
+    for (const e of m.failure) { w.uint32(26); w.fork(); encode$RequestOp(w, e); w.join(); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$TxnRequest(r: Reader, length: number, target?: TxnRequest): TxnRequest {
+  const m: TxnRequest = target ?? { $typeName: "etcdserverpb.TxnRequest", compare: [], success: [], failure: [] };
+  const end = r.enter(length, "etcdserverpb.TxnRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.compare.push(decode$Compare(r, r.uint32())); break;
+      case 2: m.success.push(decode$RequestOp(r, r.uint32())); break;
+      case 3: m.failure.push(decode$RequestOp(r, r.uint32())); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$Compare(w: Writer, m: Compare): void {
+  if (m.$typeName !== "etcdserverpb.Compare") checkTypeName(m, "etcdserverpb.Compare");
+  if (m.result) { w.uint32(8); w.int32(m.result); }
+  if (m.target) { w.uint32(16); w.int32(m.target); }
+  if (m.key?.byteLength) { w.uint32(26); w.bytes(m.key); }
+  if (m.targetUnion?.case === "version") { w.uint32(32); w.int64(m.targetUnion.value); }
+  if (m.targetUnion?.case === "createRevision") { w.uint32(40); w.int64(m.targetUnion.value); }
+  if (m.targetUnion?.case === "modRevision") { w.uint32(48); w.int64(m.targetUnion.value); }
+  if (m.targetUnion?.case === "value") { w.uint32(58); w.bytes(m.targetUnion.value); }
+  if (m.targetUnion?.case === "lease") { w.uint32(64); w.int64(m.targetUnion.value); }
+  if (m.rangeEnd?.byteLength) { w.uint32(514); w.bytes(m.rangeEnd); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$Compare(r: Reader, length: number, target?: Compare): Compare {
+  const m: Compare = target ?? { $typeName: "etcdserverpb.Compare", result: 0, target: 0, key: new Uint8Array(0), targetUnion: { case: undefined }, rangeEnd: new Uint8Array(0) };
+  const end = r.enter(length, "etcdserverpb.Compare");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: { const e = r.int32(); m.result = e; } break;
+      case 2: { const e = r.int32(); m.target = e; } break;
+      case 3: m.key = r.byteView(); break;
+      case 4: m.targetUnion = { case: "version", value: r.int64() }; break;
+      case 5: m.targetUnion = { case: "createRevision", value: r.int64() }; break;
+      case 6: m.targetUnion = { case: "modRevision", value: r.int64() }; break;
+      case 7: m.targetUnion = { case: "value", value: r.byteView() }; break;
+      case 8: m.targetUnion = { case: "lease", value: r.int64() }; break;
+      case 64: m.rangeEnd = r.byteView(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$RequestOp(w: Writer, m: RequestOp): void {
+  if (m.$typeName !== "etcdserverpb.RequestOp") checkTypeName(m, "etcdserverpb.RequestOp");
+  if (m.request?.case === "requestRange") { w.uint32(10); w.fork(); encode$RangeRequest(w, m.request.value); w.join(); }
+  if (m.request?.case === "requestPut") { w.uint32(18); w.fork(); encode$PutRequest(w, m.request.value); w.join(); }
+  if (m.request?.case === "requestDeleteRange") { w.uint32(26); w.fork(); encode$DeleteRangeRequest(w, m.request.value); w.join(); }
+  if (m.request?.case === "requestTxn") { w.uint32(34); w.fork(); encode$TxnRequest(w, m.request.value); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$RequestOp(r: Reader, length: number, target?: RequestOp): RequestOp {
+  const m: RequestOp = target ?? { $typeName: "etcdserverpb.RequestOp", request: { case: undefined } };
+  const end = r.enter(length, "etcdserverpb.RequestOp");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.request = { case: "requestRange", value: decode$RangeRequest(r, r.uint32(), m.request.case === "requestRange" ? m.request.value : undefined) }; break;
+      case 2: m.request = { case: "requestPut", value: decode$PutRequest(r, r.uint32(), m.request.case === "requestPut" ? m.request.value : undefined) }; break;
+      case 3: m.request = { case: "requestDeleteRange", value: decode$DeleteRangeRequest(r, r.uint32(), m.request.case === "requestDeleteRange" ? m.request.value : undefined) }; break;
+      case 4: m.request = { case: "requestTxn", value: decode$TxnRequest(r, r.uint32(), m.request.case === "requestTxn" ? m.request.value : undefined) }; break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$TxnResponse(w: Writer, m: TxnResponse): void {
+  if (m.$typeName !== "etcdserverpb.TxnResponse") checkTypeName(m, "etcdserverpb.TxnResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (m.succeeded) { w.uint32(16); w.bool(m.succeeded); }
+  if (m.responses !== undefined) {
+    for (const e of m.responses) { w.uint32(26); w.fork(); encode$ResponseOp(w, e); w.join(); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$TxnResponse(r: Reader, length: number, target?: TxnResponse): TxnResponse {
+  const m: TxnResponse = target ?? { $typeName: "etcdserverpb.TxnResponse", succeeded: false, responses: [] };
+  const end = r.enter(length, "etcdserverpb.TxnResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.succeeded = r.bool(); break;
+      case 3: m.responses.push(decode$ResponseOp(r, r.uint32())); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$ResponseOp(w: Writer, m: ResponseOp): void {
+  if (m.$typeName !== "etcdserverpb.ResponseOp") checkTypeName(m, "etcdserverpb.ResponseOp");
+  if (m.response?.case === "responseRange") { w.uint32(10); w.fork(); encode$RangeResponse(w, m.response.value); w.join(); }
+  if (m.response?.case === "responsePut") { w.uint32(18); w.fork(); encode$PutResponse(w, m.response.value); w.join(); }
+  if (m.response?.case === "responseDeleteRange") { w.uint32(26); w.fork(); encode$DeleteRangeResponse(w, m.response.value); w.join(); }
+  if (m.response?.case === "responseTxn") { w.uint32(34); w.fork(); encode$TxnResponse(w, m.response.value); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$ResponseOp(r: Reader, length: number, target?: ResponseOp): ResponseOp {
+  const m: ResponseOp = target ?? { $typeName: "etcdserverpb.ResponseOp", response: { case: undefined } };
+  const end = r.enter(length, "etcdserverpb.ResponseOp");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.response = { case: "responseRange", value: decode$RangeResponse(r, r.uint32(), m.response.case === "responseRange" ? m.response.value : undefined) }; break;
+      case 2: m.response = { case: "responsePut", value: decode$PutResponse(r, r.uint32(), m.response.case === "responsePut" ? m.response.value : undefined) }; break;
+      case 3: m.response = { case: "responseDeleteRange", value: decode$DeleteRangeResponse(r, r.uint32(), m.response.case === "responseDeleteRange" ? m.response.value : undefined) }; break;
+      case 4: m.response = { case: "responseTxn", value: decode$TxnResponse(r, r.uint32(), m.response.case === "responseTxn" ? m.response.value : undefined) }; break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$WatchRequest(w: Writer, m: WatchRequest): void {
+  if (m.$typeName !== "etcdserverpb.WatchRequest") checkTypeName(m, "etcdserverpb.WatchRequest");
+  if (m.requestUnion?.case === "createRequest") { w.uint32(10); w.fork(); encode$WatchCreateRequest(w, m.requestUnion.value); w.join(); }
+  if (m.requestUnion?.case === "cancelRequest") { w.uint32(18); w.fork(); encode$WatchCancelRequest(w, m.requestUnion.value); w.join(); }
+  if (m.requestUnion?.case === "progressRequest") { w.uint32(26); w.fork(); encode$WatchProgressRequest(w, m.requestUnion.value); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$WatchRequest(r: Reader, length: number, target?: WatchRequest): WatchRequest {
+  const m: WatchRequest = target ?? { $typeName: "etcdserverpb.WatchRequest", requestUnion: { case: undefined } };
+  const end = r.enter(length, "etcdserverpb.WatchRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.requestUnion = { case: "createRequest", value: decode$WatchCreateRequest(r, r.uint32(), m.requestUnion.case === "createRequest" ? m.requestUnion.value : undefined) }; break;
+      case 2: m.requestUnion = { case: "cancelRequest", value: decode$WatchCancelRequest(r, r.uint32(), m.requestUnion.case === "cancelRequest" ? m.requestUnion.value : undefined) }; break;
+      case 3: m.requestUnion = { case: "progressRequest", value: decode$WatchProgressRequest(r, r.uint32(), m.requestUnion.case === "progressRequest" ? m.requestUnion.value : undefined) }; break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$WatchCreateRequest(w: Writer, m: WatchCreateRequest): void {
+  if (m.$typeName !== "etcdserverpb.WatchCreateRequest") checkTypeName(m, "etcdserverpb.WatchCreateRequest");
+  if (m.key?.byteLength) { w.uint32(10); w.bytes(m.key); }
+  if (m.rangeEnd?.byteLength) { w.uint32(18); w.bytes(m.rangeEnd); }
+  if (isNonZero64(m.startRevision)) { w.uint32(24); w.int64(m.startRevision); }
+  if (m.progressNotify) { w.uint32(32); w.bool(m.progressNotify); }
+  if (m.filters !== undefined) {
+    if (m.filters.length > 0) { w.uint32(42); w.fork(); for (const e of m.filters) w.int32(e); w.join(); }
+  }
+  if (m.prevKv) { w.uint32(48); w.bool(m.prevKv); }
+  if (isNonZero64(m.watchId)) { w.uint32(56); w.int64(m.watchId); }
+  if (m.fragment) { w.uint32(64); w.bool(m.fragment); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$WatchCreateRequest(r: Reader, length: number, target?: WatchCreateRequest): WatchCreateRequest {
+  const m: WatchCreateRequest = target ?? { $typeName: "etcdserverpb.WatchCreateRequest", key: new Uint8Array(0), rangeEnd: new Uint8Array(0), startRevision: protoInt64.zero, progressNotify: false, filters: [], prevKv: false, watchId: protoInt64.zero, fragment: false };
+  const end = r.enter(length, "etcdserverpb.WatchCreateRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.key = r.byteView(); break;
+      case 2: m.rangeEnd = r.byteView(); break;
+      case 3: m.startRevision = r.int64(); break;
+      case 4: m.progressNotify = r.bool(); break;
+      case 5: {
+        if ((tag & 7) === 2) {
+          const e = r.uint32() + r.pos;
+          while (r.pos < e) m.filters.push(r.int32());
+        } else m.filters.push(r.int32());
+        break;
+      }
+      case 6: m.prevKv = r.bool(); break;
+      case 7: m.watchId = r.int64(); break;
+      case 8: m.fragment = r.bool(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$WatchCancelRequest(w: Writer, m: WatchCancelRequest): void {
+  if (m.$typeName !== "etcdserverpb.WatchCancelRequest") checkTypeName(m, "etcdserverpb.WatchCancelRequest");
+  if (isNonZero64(m.watchId)) { w.uint32(8); w.int64(m.watchId); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$WatchCancelRequest(r: Reader, length: number, target?: WatchCancelRequest): WatchCancelRequest {
+  const m: WatchCancelRequest = target ?? { $typeName: "etcdserverpb.WatchCancelRequest", watchId: protoInt64.zero };
+  const end = r.enter(length, "etcdserverpb.WatchCancelRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.watchId = r.int64(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$WatchProgressRequest(w: Writer, m: WatchProgressRequest): void {
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$WatchProgressRequest(r: Reader, length: number, target?: WatchProgressRequest): WatchProgressRequest {
+  const m: WatchProgressRequest = target ?? { $typeName: "etcdserverpb.WatchProgressRequest" };
+  const end = r.enter(length, "etcdserverpb.WatchProgressRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    unknown = r.unknown(unknown, tag);
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$WatchResponse(w: Writer, m: WatchResponse): void {
+  if (m.$typeName !== "etcdserverpb.WatchResponse") checkTypeName(m, "etcdserverpb.WatchResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (isNonZero64(m.watchId)) { w.uint32(16); w.int64(m.watchId); }
+  if (m.created) { w.uint32(24); w.bool(m.created); }
+  if (m.canceled) { w.uint32(32); w.bool(m.canceled); }
+  if (isNonZero64(m.compactRevision)) { w.uint32(40); w.int64(m.compactRevision); }
+  if (m.cancelReason) { w.uint32(50); w.string(m.cancelReason); }
+  if (m.fragment) { w.uint32(56); w.bool(m.fragment); }
+  if (m.events !== undefined) {
+    for (const e of m.events) { w.uint32(90); w.fork(); encode$Event(w, e); w.join(); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$WatchResponse(r: Reader, length: number, target?: WatchResponse): WatchResponse {
+  const m: WatchResponse = target ?? { $typeName: "etcdserverpb.WatchResponse", watchId: protoInt64.zero, created: false, canceled: false, compactRevision: protoInt64.zero, cancelReason: "", fragment: false, events: [] };
+  const end = r.enter(length, "etcdserverpb.WatchResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.watchId = r.int64(); break;
+      case 3: m.created = r.bool(); break;
+      case 4: m.canceled = r.bool(); break;
+      case 5: m.compactRevision = r.int64(); break;
+      case 6: m.cancelReason = r.string(true); break;
+      case 7: m.fragment = r.bool(); break;
+      case 11: m.events.push(decode$Event(r, r.uint32())); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$Event(w: Writer, m: Event): void {
+  if (m.$typeName !== "mvccpb.Event") checkTypeName(m, "mvccpb.Event");
+  if (m.type) { w.uint32(8); w.int32(m.type); }
+  if (m.kv !== undefined) { w.uint32(18); w.fork(); encode$KeyValue(w, m.kv); w.join(); }
+  if (m.prevKv !== undefined) { w.uint32(26); w.fork(); encode$KeyValue(w, m.prevKv); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$Event(r: Reader, length: number, target?: Event): Event {
+  const m: Event = target ?? { $typeName: "mvccpb.Event", type: 0 };
+  const end = r.enter(length, "mvccpb.Event");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: { const e = r.int32(); m.type = e; } break;
+      case 2: m.kv = decode$KeyValue(r, r.uint32(), m.kv); break;
+      case 3: m.prevKv = decode$KeyValue(r, r.uint32(), m.prevKv); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$LeaseGrantRequest(w: Writer, m: LeaseGrantRequest): void {
+  if (m.$typeName !== "etcdserverpb.LeaseGrantRequest") checkTypeName(m, "etcdserverpb.LeaseGrantRequest");
+  if (isNonZero64(m.TTL)) { w.uint32(8); w.int64(m.TTL); }
+  if (isNonZero64(m.ID)) { w.uint32(16); w.int64(m.ID); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$LeaseGrantRequest(r: Reader, length: number, target?: LeaseGrantRequest): LeaseGrantRequest {
+  const m: LeaseGrantRequest = target ?? { $typeName: "etcdserverpb.LeaseGrantRequest", TTL: protoInt64.zero, ID: protoInt64.zero };
+  const end = r.enter(length, "etcdserverpb.LeaseGrantRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.TTL = r.int64(); break;
+      case 2: m.ID = r.int64(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$LeaseGrantResponse(w: Writer, m: LeaseGrantResponse): void {
+  if (m.$typeName !== "etcdserverpb.LeaseGrantResponse") checkTypeName(m, "etcdserverpb.LeaseGrantResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (isNonZero64(m.ID)) { w.uint32(16); w.int64(m.ID); }
+  if (isNonZero64(m.TTL)) { w.uint32(24); w.int64(m.TTL); }
+  if (m.error) { w.uint32(34); w.string(m.error); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$LeaseGrantResponse(r: Reader, length: number, target?: LeaseGrantResponse): LeaseGrantResponse {
+  const m: LeaseGrantResponse = target ?? { $typeName: "etcdserverpb.LeaseGrantResponse", ID: protoInt64.zero, TTL: protoInt64.zero, error: "" };
+  const end = r.enter(length, "etcdserverpb.LeaseGrantResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.ID = r.int64(); break;
+      case 3: m.TTL = r.int64(); break;
+      case 4: m.error = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$LeaseRevokeRequest(w: Writer, m: LeaseRevokeRequest): void {
+  if (m.$typeName !== "etcdserverpb.LeaseRevokeRequest") checkTypeName(m, "etcdserverpb.LeaseRevokeRequest");
+  if (isNonZero64(m.ID)) { w.uint32(8); w.int64(m.ID); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$LeaseRevokeRequest(r: Reader, length: number, target?: LeaseRevokeRequest): LeaseRevokeRequest {
+  const m: LeaseRevokeRequest = target ?? { $typeName: "etcdserverpb.LeaseRevokeRequest", ID: protoInt64.zero };
+  const end = r.enter(length, "etcdserverpb.LeaseRevokeRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.ID = r.int64(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$LeaseRevokeResponse(w: Writer, m: LeaseRevokeResponse): void {
+  if (m.$typeName !== "etcdserverpb.LeaseRevokeResponse") checkTypeName(m, "etcdserverpb.LeaseRevokeResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$LeaseRevokeResponse(r: Reader, length: number, target?: LeaseRevokeResponse): LeaseRevokeResponse {
+  const m: LeaseRevokeResponse = target ?? { $typeName: "etcdserverpb.LeaseRevokeResponse" };
+  const end = r.enter(length, "etcdserverpb.LeaseRevokeResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$LeaseKeepAliveRequest(w: Writer, m: LeaseKeepAliveRequest): void {
+  if (m.$typeName !== "etcdserverpb.LeaseKeepAliveRequest") checkTypeName(m, "etcdserverpb.LeaseKeepAliveRequest");
+  if (isNonZero64(m.ID)) { w.uint32(8); w.int64(m.ID); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$LeaseKeepAliveRequest(r: Reader, length: number, target?: LeaseKeepAliveRequest): LeaseKeepAliveRequest {
+  const m: LeaseKeepAliveRequest = target ?? { $typeName: "etcdserverpb.LeaseKeepAliveRequest", ID: protoInt64.zero };
+  const end = r.enter(length, "etcdserverpb.LeaseKeepAliveRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.ID = r.int64(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$LeaseKeepAliveResponse(w: Writer, m: LeaseKeepAliveResponse): void {
+  if (m.$typeName !== "etcdserverpb.LeaseKeepAliveResponse") checkTypeName(m, "etcdserverpb.LeaseKeepAliveResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (isNonZero64(m.ID)) { w.uint32(16); w.int64(m.ID); }
+  if (isNonZero64(m.TTL)) { w.uint32(24); w.int64(m.TTL); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$LeaseKeepAliveResponse(r: Reader, length: number, target?: LeaseKeepAliveResponse): LeaseKeepAliveResponse {
+  const m: LeaseKeepAliveResponse = target ?? { $typeName: "etcdserverpb.LeaseKeepAliveResponse", ID: protoInt64.zero, TTL: protoInt64.zero };
+  const end = r.enter(length, "etcdserverpb.LeaseKeepAliveResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.ID = r.int64(); break;
+      case 3: m.TTL = r.int64(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$LeaseTimeToLiveRequest(w: Writer, m: LeaseTimeToLiveRequest): void {
+  if (m.$typeName !== "etcdserverpb.LeaseTimeToLiveRequest") checkTypeName(m, "etcdserverpb.LeaseTimeToLiveRequest");
+  if (isNonZero64(m.ID)) { w.uint32(8); w.int64(m.ID); }
+  if (m.keys) { w.uint32(16); w.bool(m.keys); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$LeaseTimeToLiveRequest(r: Reader, length: number, target?: LeaseTimeToLiveRequest): LeaseTimeToLiveRequest {
+  const m: LeaseTimeToLiveRequest = target ?? { $typeName: "etcdserverpb.LeaseTimeToLiveRequest", ID: protoInt64.zero, keys: false };
+  const end = r.enter(length, "etcdserverpb.LeaseTimeToLiveRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.ID = r.int64(); break;
+      case 2: m.keys = r.bool(); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$LeaseTimeToLiveResponse(w: Writer, m: LeaseTimeToLiveResponse): void {
+  if (m.$typeName !== "etcdserverpb.LeaseTimeToLiveResponse") checkTypeName(m, "etcdserverpb.LeaseTimeToLiveResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (isNonZero64(m.ID)) { w.uint32(16); w.int64(m.ID); }
+  if (isNonZero64(m.TTL)) { w.uint32(24); w.int64(m.TTL); }
+  if (isNonZero64(m.grantedTTL)) { w.uint32(32); w.int64(m.grantedTTL); }
+  if (m.keys !== undefined) {
+    for (const e of m.keys) { w.uint32(42); w.bytes(e); }
+  }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$LeaseTimeToLiveResponse(r: Reader, length: number, target?: LeaseTimeToLiveResponse): LeaseTimeToLiveResponse {
+  const m: LeaseTimeToLiveResponse = target ?? { $typeName: "etcdserverpb.LeaseTimeToLiveResponse", ID: protoInt64.zero, TTL: protoInt64.zero, grantedTTL: protoInt64.zero, keys: [] };
+  const end = r.enter(length, "etcdserverpb.LeaseTimeToLiveResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.ID = r.int64(); break;
+      case 3: m.TTL = r.int64(); break;
+      case 4: m.grantedTTL = r.int64(); break;
+      case 5: m.keys.push(r.byteView()); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$AuthenticateRequest(w: Writer, m: AuthenticateRequest): void {
+  if (m.$typeName !== "etcdserverpb.AuthenticateRequest") checkTypeName(m, "etcdserverpb.AuthenticateRequest");
+  if (m.name) { w.uint32(10); w.string(m.name); }
+  if (m.password) { w.uint32(18); w.string(m.password); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$AuthenticateRequest(r: Reader, length: number, target?: AuthenticateRequest): AuthenticateRequest {
+  const m: AuthenticateRequest = target ?? { $typeName: "etcdserverpb.AuthenticateRequest", name: "", password: "" };
+  const end = r.enter(length, "etcdserverpb.AuthenticateRequest");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.name = r.string(true); break;
+      case 2: m.password = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
+}
+
+function encode$AuthenticateResponse(w: Writer, m: AuthenticateResponse): void {
+  if (m.$typeName !== "etcdserverpb.AuthenticateResponse") checkTypeName(m, "etcdserverpb.AuthenticateResponse");
+  if (m.header !== undefined) { w.uint32(10); w.fork(); encode$ResponseHeader(w, m.header); w.join(); }
+  if (m.token) { w.uint32(18); w.string(m.token); }
+  if (m.$unknown !== undefined) w.unknown(m.$unknown);
+}
+
+function decode$AuthenticateResponse(r: Reader, length: number, target?: AuthenticateResponse): AuthenticateResponse {
+  const m: AuthenticateResponse = target ?? { $typeName: "etcdserverpb.AuthenticateResponse", token: "" };
+  const end = r.enter(length, "etcdserverpb.AuthenticateResponse");
+  let unknown = m.$unknown;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag >>> 3) {
+      case 1: m.header = decode$ResponseHeader(r, r.uint32(), m.header); break;
+      case 2: m.token = r.string(true); break;
+      default:
+        unknown = r.unknown(unknown, tag);
+    }
+  }
+  return r.leave(m, unknown);
 }
 
