@@ -8,7 +8,16 @@ export type { StreamInput } from "./client/service-client.js";
 export type { BidiStreamCall, CallMetadata, ClientStreamCall, ServerStreamCall } from "./client/stream-calls.js";
 export * from "./generated-code.js";
 export type { CallContext, ServerStream } from "./server/call-context.js";
+export {
+  type CallInfo,
+  type CallMiddleware,
+  type CallOutcome,
+  withCallMiddleware,
+} from "./server/call-middleware.js";
+export type { ConnectOptions } from "./server/connect/connect-handler.js";
+export type { CorsOptions } from "./server/connect/cors.js";
 export { addHealthService, HealthService, ServingStatus } from "./server/health.js";
+export { type Listening, type ListenOptions, listen } from "./server/listen.js";
 export { addReflection, type ReflectionOptions } from "./server/reflection.js";
 export type { StreamResult, UnaryResult } from "./server/register-service.js";
 export type { RequestStream } from "./server/request-stream.js";

@@ -7,4 +7,4 @@
 
 export { traceClientCalls } from "./client-interceptor.js";
 export type { ClientTelemetryOptions, TelemetryOptions } from "./options.js";
-export { traceServerCalls } from "./server-interceptor.js";
+export { traceServerCalls } from "./trace-server-calls.js";

@@ -20,20 +20,8 @@ import { telemetryOff } from "./telemetry-off.js";
 const CANCELLED = grpc.status.CANCELLED;
 const DEADLINE_EXCEEDED = grpc.status.DEADLINE_EXCEEDED;
 
-/**
- * A server interceptor that traces every call (a SERVER span named `package.Service/Method`,
- * child of the caller's span when the metadata carries one) and records `rpc.server.duration`.
- * The span is the active context while the handler runs, for every call kind and for async
- * generator handlers too, so spans the handler starts nest under it.
- *
- * ```ts
- * new grpc.Server({ interceptors: [traceServerCalls()] });
- * ```
- * It uses only `@opentelemetry/api`: without a registered SDK every span and measurement is a
- * no-op. Put it last in `interceptors` (grpc-js runs the last one first) to also trace the
- * calls another interceptor, such as `bearerAuth`, rejects.
- */
-export function traceServerCalls(options: TelemetryOptions = {}): grpc.ServerInterceptor {
+/** The gRPC side of `traceServerCalls` (trace-server-calls.ts). */
+export function traceGrpcServerCalls(options: TelemetryOptions = {}): grpc.ServerInterceptor {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE_NAME);
   const duration = new DurationHistogram("rpc.server.duration", "Duration of inbound RPCs", options.meterProvider);
   const propagator = options.propagator;

@@ -10,8 +10,10 @@ export type ServerCall =
   | grpc.ServerWritableStream<unknown, unknown>
   | grpc.ServerDuplexStream<unknown, unknown>;
 
-/** What every server handler gets besides its request(s). */
+/** What every server handler gets besides its request(s), whichever protocol the call came in on. */
 export interface CallContext {
+  /** `"grpc"`, or `"connect"` for the Connect protocol (JSON or binary over HTTP; see `listen`). */
+  readonly protocol: "grpc" | "connect";
   /** Request metadata (headers) sent by the client. */
   readonly metadata: grpc.Metadata;
   /** The client's address, e.g. `ipv4:127.0.0.1:53012`. */
@@ -30,8 +32,8 @@ export interface CallContext {
   readonly trailer: grpc.Metadata;
   /** Sends response headers now instead of with the first message. */
   sendHeader(metadata: MetadataInit): void;
-  /** The underlying grpc-js call, for what this context does not cover. */
-  readonly call: ServerCall;
+  /** The underlying grpc-js call, for what this context does not cover; `undefined` for Connect calls. */
+  readonly call: ServerCall | undefined;
 }
 
 /** The context of a handler that streams responses: `send()` resolves once the transport can take more. */
@@ -41,6 +43,7 @@ export interface ServerStream<O extends DescMessage> extends CallContext {
 
 /** Lazily built, so a unary call that never looks at its signal or trailer pays nothing for them. */
 export class ServerCallContext implements CallContext {
+  readonly protocol = "grpc" as const;
   readonly call: ServerCall;
   readonly method: string;
   #signal: AbortController | undefined;

@@ -47,6 +47,7 @@ export function registerService(server: grpc.Server, service: RpcService, impl: 
             throw unimplemented(method);
           };
     handlers[key] = adapt(method, call, state);
+    state.routes.set(method.path, { method, handler: call });
   }
   server.addService(service, handlers);
 }
@@ -214,6 +215,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
 }

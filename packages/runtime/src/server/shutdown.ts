@@ -46,7 +46,9 @@ export function shutdownGracefully(server: grpc.Server, options: ShutdownOptions
       force?.removeEventListener("abort", onForce);
       resolve();
     };
-    server.tryShutdown(finish);
+    // grpc-js and the Connect listeners of listen() drain side by side.
+    const drained = [...state.listeners].map((listener) => listener.drain());
+    server.tryShutdown(() => void Promise.all(drained).then(finish));
     const endOpenCalls = (streamsOnly: boolean) => {
       const status = { code: Code.UNAVAILABLE, details: "server is shutting down", metadata: new grpc.Metadata() };
       for (const call of [...state.openCalls]) if (call.streaming || !streamsOnly) call.end(status);
@@ -62,6 +64,7 @@ export function shutdownGracefully(server: grpc.Server, options: ShutdownOptions
       clearTimeout(forceTimer);
       forceTimer = setTimeout(() => {
         server.forceShutdown();
+        for (const listener of state.listeners) listener.destroy();
         finish();
       }, STATUS_FLUSH_MS);
     };

@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import { withCallMiddleware } from "../server/call-middleware.js";
 import { Code } from "./rpc-error.js";
 
 /** A token, or a function that returns the current one (called per call, so it may refresh). */
@@ -57,32 +58,51 @@ export interface BearerAuthOptions {
  * ```ts
  * const server = new grpc.Server({ interceptors: [bearerAuth(({ token }) => token === secret)] });
  * ```
+ * The same check runs for Connect calls on `listen()`'s port (their `authorization` header).
  */
 export function bearerAuth(
   verify: (check: TokenCheck) => boolean | Promise<boolean>,
   options: BearerAuthOptions = {},
 ): grpc.ServerInterceptor {
-  return (descriptor, call) => {
+  const interceptor: grpc.ServerInterceptor = (descriptor, call) => {
     if (options.skip?.(descriptor.path)) return new grpc.ServerInterceptingCall(call);
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
           onReceiveMetadata(metadata, mdNext) {
-            const reject = (details: string) => call.sendStatus({ code: Code.UNAUTHENTICATED, details });
-            const header = metadata.get("authorization")[0];
-            const match = typeof header === "string" ? /^Bearer +(\S+)\s*$/i.exec(header) : null;
-            if (header === undefined) return reject("missing bearer token");
-            if (match === null) return reject("authorization header is not a bearer token");
-            const token = match[1] as string;
-            Promise.resolve()
-              .then(() => verify({ token, method: descriptor.path, metadata }))
-              .then(
-                (ok) => (ok ? mdNext(metadata) : reject("invalid bearer token")),
-                () => reject("invalid bearer token"),
-              );
+            tokenRejection(verify, descriptor.path, metadata).then((rejected) =>
+              rejected === undefined
+                ? mdNext(metadata)
+                : call.sendStatus({ code: Code.UNAUTHENTICATED, details: rejected }),
+            );
           },
         });
       },
     });
   };
+  // Connect calls: the same check, before the handler runs.
+  return withCallMiddleware(interceptor, async (info, next) => {
+    if (options.skip?.(info.method)) return next();
+    const rejected = await tokenRejection(verify, info.method, info.metadata);
+    return rejected === undefined ? next() : { code: Code.UNAUTHENTICATED, details: rejected };
+  });
+}
+
+/** Why a call's token is refused, or `undefined` when `verify` accepts it. */
+async function tokenRejection(
+  verify: (check: TokenCheck) => boolean | Promise<boolean>,
+  method: string,
+  metadata: grpc.Metadata,
+): Promise<string | undefined> {
+  const header = metadata.get("authorization")[0];
+  if (header === undefined) return "missing bearer token";
+  const match = typeof header === "string" ? /^Bearer +(\S+)\s*$/i.exec(header) : null;
+  if (match === null) return "authorization header is not a bearer token";
+  const token = match[1] as string;
+  try {
+    if (await verify({ token, method, metadata })) return undefined;
+  } catch {
+    // A verifier that throws refuses the token, as one that returns false.
+  }
+  return "invalid bearer token";
 }

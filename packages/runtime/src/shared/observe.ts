@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import { withCallMiddleware } from "../server/call-middleware.js";
 import { Code } from "./rpc-error.js";
 
 /** One finished call, as logging and metrics want it. */
@@ -24,29 +25,18 @@ export interface CallRecord {
  * ```ts
  * new grpc.Server({ interceptors: [observeServerCalls((c) => log.info(`${c.method} ${c.codeName} ${c.durationMs}ms`))] });
  * ```
+ * It observes Connect calls on `listen()`'s port as well.
  * grpc-js wraps server interceptors so that the last one in the list sees a call first: put
  * this one before `bearerAuth` to also see the calls that auth rejects.
  */
 export function observeServerCalls(onEnd: (record: CallRecord) => void): grpc.ServerInterceptor {
-  return (descriptor, call) => {
+  const interceptor: grpc.ServerInterceptor = (descriptor, call) => {
     const started = performance.now();
     let done = false;
     const report = (code: Code, details: string) => {
       if (done) return;
       done = true;
-      const record = {
-        method: descriptor.path,
-        code,
-        codeName: Code[code] ?? `CODE_${code}`,
-        details,
-        durationMs: performance.now() - started,
-        peer: call.getPeer(),
-      };
-      try {
-        onEnd(record);
-      } catch {
-        // An observer's bug must not break the call it observes.
-      }
+      notify(onEnd, descriptor.path, code, details, started, call.getPeer());
     };
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
@@ -58,6 +48,35 @@ export function observeServerCalls(onEnd: (record: CallRecord) => void): grpc.Se
       },
     });
   };
+  // Connect calls: one record each too, once the response has been written.
+  return withCallMiddleware(interceptor, async (info, next) => {
+    const started = performance.now();
+    const outcome = await next();
+    notify(onEnd, info.method, outcome.code, outcome.details, started, info.peer);
+    return outcome;
+  });
+}
+
+function notify(
+  onEnd: (record: CallRecord) => void,
+  method: string,
+  code: Code,
+  details: string,
+  started: number,
+  peer: string,
+): void {
+  try {
+    onEnd({
+      method,
+      code,
+      codeName: Code[code] ?? `CODE_${code}`,
+      details,
+      durationMs: performance.now() - started,
+      peer,
+    });
+  } catch {
+    // An observer's bug must not break the call it observes.
+  }
 }
 
 /** The client counterpart of {@link observeServerCalls}: `onEnd` once per call, on every status. */
@@ -70,18 +89,7 @@ export function observeClientCalls(onEnd: (record: CallRecord) => void): grpc.In
         // Only the status is observed; grpc-js passes every other event through unchanged.
         next(metadata, {
           onReceiveStatus(status, statusNext) {
-            try {
-              onEnd({
-                method,
-                code: status.code,
-                codeName: Code[status.code] ?? `CODE_${status.code}`,
-                details: status.details,
-                durationMs: performance.now() - started,
-                peer: call.getPeer(),
-              });
-            } catch {
-              // An observer's bug must not break the call it observes.
-            }
+            notify(onEnd, method, status.code, status.details, started, call.getPeer());
             statusNext(status);
           },
         });

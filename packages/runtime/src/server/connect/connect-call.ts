@@ -1,0 +1,260 @@
+import type * as http from "node:http";
+import type * as http2 from "node:http2";
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { SENT } from "../../shared/message-writer.js";
+import { type MetadataInit, toMetadata } from "../../shared/metadata.js";
+import type { RpcMethod } from "../../shared/method-definition.js";
+import { Code, RpcError } from "../../shared/rpc-error.js";
+import type { ServerStream } from "../call-context.js";
+import type { CallOutcome } from "../call-middleware.js";
+import type { OpenCall } from "../server-state.js";
+import { httpStatusOf, metadataHeaders, metadataObject, wireError } from "./connect-error.js";
+import { envelope, FLAG_END_STREAM } from "./envelope.js";
+import type { MessageCodec } from "./message-codec.js";
+
+export type ConnectRequest = http.IncomingMessage | http2.Http2ServerRequest;
+type Headers = Record<string, string | string[]>;
+
+/** What the handler uses of `http.ServerResponse` and `http2.Http2ServerResponse` (the compat API). */
+export interface ConnectResponse extends NodeJS.EventEmitter {
+  writeHead(statusCode: number, headers: Headers): unknown;
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  end(chunk: Uint8Array): unknown;
+}
+
+/**
+ * One Connect call: the context its handler gets (the same `CallContext` a gRPC call gives,
+ * with `protocol: "connect"` and no grpc-js `call`), and the response it writes. Only the first
+ * answer counts: a deadline, the client leaving, or shutdown may end the call before the handler.
+ */
+export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
+  readonly protocol = "connect" as const;
+  readonly call = undefined;
+  readonly method: string;
+  readonly metadata: grpc.Metadata;
+  readonly deadline: Date | undefined;
+  readonly streaming: boolean;
+  readonly requestStream: boolean;
+  readonly responseStream: boolean;
+  /** Resolves once the call has ended, with its status. */
+  readonly outcome: Promise<CallOutcome>;
+  #settle!: (outcome: CallOutcome) => void;
+  readonly #req: ConnectRequest;
+  readonly #res: ConnectResponse;
+  readonly #route: RpcMethod<DescMessage, DescMessage>;
+  readonly #codec: MessageCodec;
+  readonly #contentType: string;
+  /** Response headers so far: CORS, then what the handler adds with `sendHeader`. */
+  readonly #headers: Headers;
+  #trailer: grpc.Metadata | undefined;
+  #controller: AbortController | undefined;
+  #reason: RpcError | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #headSent = false;
+  #answered = false;
+  readonly #onEnd: (call: ConnectCall) => void;
+
+  constructor(init: {
+    req: ConnectRequest;
+    res: ConnectResponse;
+    method: RpcMethod<DescMessage, DescMessage>;
+    codec: MessageCodec;
+    contentType: string;
+    metadata: grpc.Metadata;
+    headers: Headers;
+    timeoutMs: number | undefined;
+    onEnd: (call: ConnectCall) => void;
+  }) {
+    this.#req = init.req;
+    this.#res = init.res;
+    this.#route = init.method;
+    this.method = init.method.path;
+    this.requestStream = init.method.requestStream;
+    this.responseStream = init.method.responseStream;
+    this.streaming = this.requestStream || this.responseStream;
+    this.outcome = new Promise((resolve) => {
+      this.#settle = resolve;
+    });
+    this.#codec = init.codec;
+    this.#contentType = init.contentType;
+    this.metadata = init.metadata;
+    this.#headers = init.headers;
+    this.#onEnd = init.onEnd;
+    if (init.timeoutMs !== undefined) {
+      this.deadline = new Date(Date.now() + init.timeoutMs);
+      this.#timer = setTimeout(() => this.end(deadlineExceeded()), init.timeoutMs);
+    }
+    // 'close' comes after the response has finished, or when the client went away first.
+    init.res.once("close", () => {
+      if (!this.#answered) this.#finish(new RpcError(Code.CANCELLED, "call cancelled"));
+      this.#abort(this.#reason ?? new RpcError(Code.CANCELLED, "call ended"));
+    });
+  }
+
+  get peer(): string {
+    const socket = this.#req.socket;
+    const address = socket.remoteAddress ?? "";
+    return `${address.includes(":") ? `[${address}]` : address}:${socket.remotePort ?? 0}`;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get trailer(): grpc.Metadata {
+    this.#trailer ??= new grpc.Metadata();
+    return this.#trailer;
+  }
+
+  /** Whether the call has its answer (or lost its client): later answers are dropped. */
+  get answered(): boolean {
+    return this.#answered;
+  }
+
+  /** Why the call ended, if it failed. */
+  get reason(): RpcError | undefined {
+    return this.#reason;
+  }
+
+  sendHeader(metadata: MetadataInit): void {
+    if (this.#headSent) return;
+    for (const [key, value] of metadataHeaders(toMetadata(metadata))) addHeader(this.#headers, key, value);
+    // A stream's headers can go now; a unary response sends them with its body.
+    if (this.#route.responseStream) this.#startStream();
+  }
+
+  /**
+   * The one response of a unary or client-streaming call: for unary, the message as the body and
+   * trailers as `trailer-` headers; for client streaming, one envelope and the end of the stream.
+   */
+  answer(init: MessageInitShape<DescMessage>): void {
+    if (this.#answered) return;
+    if (this.streaming) {
+      this.send(init).then(
+        () => this.end(undefined),
+        (err: unknown) => this.end(RpcError.from(err)),
+      );
+      return;
+    }
+    let body: Uint8Array;
+    try {
+      body = this.#codec.serialize(this.#route.output, create(this.#route.output, init));
+    } catch (err) {
+      this.end(RpcError.from(err));
+      return;
+    }
+    const headers = this.#headers;
+    headers["content-type"] = this.#contentType;
+    for (const [key, value] of metadataHeaders(this.#trailer, "trailer-")) addHeader(headers, key, value);
+    headers["content-length"] = String(body.byteLength);
+    this.#finish(undefined);
+    this.#res.writeHead(200, headers);
+    this.#res.end(body);
+  }
+
+  /** Streams: the next response message, resolving once the connection can take more. */
+  send(init: MessageInitShape<DescMessage>): Promise<void> {
+    if (this.#answered) return Promise.reject(this.#reason ?? new RpcError(Code.CANCELLED, "call ended"));
+    let payload: Uint8Array;
+    try {
+      payload = this.#codec.serialize(
+        this.#route.output,
+        create(this.#route.output, init) as MessageShape<DescMessage>,
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#startStream();
+    return this.#res.write(envelope(0, payload)) ? SENT : this.#drained();
+  }
+
+  /**
+   * Ends the call: with `undefined`, a stream's successful end (a unary call answers with
+   * `answer`); with an error, its status: Connect's error JSON with the HTTP status of its
+   * code for unary calls, the end-of-stream message for streams.
+   */
+  end(error: RpcError | grpc.StatusObject | undefined): void {
+    if (this.#answered) return;
+    const err = error === undefined || error instanceof RpcError ? error : statusError(error);
+    const trailer = this.#trailer?.clone() ?? new grpc.Metadata();
+    if (err !== undefined) trailer.merge(err.metadata);
+    this.#finish(err);
+    const res = this.#res;
+    if (this.streaming) {
+      this.#startStream();
+      const end: { error?: unknown; metadata?: unknown } = {};
+      if (err !== undefined) end.error = wireError(err);
+      const metadata = metadataObject(trailer);
+      if (metadata !== undefined) end.metadata = metadata;
+      res.end(envelope(FLAG_END_STREAM, Buffer.from(JSON.stringify(end))));
+      return;
+    }
+    const e = err ?? new RpcError(Code.INTERNAL, "the call ended without a response");
+    const body = Buffer.from(JSON.stringify(wireError(e)));
+    const headers = this.#headers;
+    headers["content-type"] = "application/json";
+    for (const [key, value] of metadataHeaders(trailer)) addHeader(headers, key, value);
+    headers["content-length"] = String(body.byteLength);
+    res.writeHead(httpStatusOf(e.code), headers);
+    res.end(body);
+  }
+
+  #startStream(): void {
+    if (this.#headSent) return;
+    this.#headSent = true;
+    this.#headers["content-type"] = this.#contentType;
+    this.#res.writeHead(200, this.#headers);
+  }
+
+  #finish(reason: RpcError | undefined): void {
+    this.#answered = true;
+    this.#reason = reason;
+    clearTimeout(this.#timer);
+    this.#onEnd(this);
+    this.#settle(reason === undefined ? OK : { code: reason.code, details: reason.message });
+    // The handler's signal fires for a call that died; one that was answered aborts on 'close'.
+    if (reason !== undefined) this.#abort(reason);
+  }
+
+  #abort(reason: RpcError): void {
+    this.#reason ??= reason;
+    if (this.#controller !== undefined && !this.#controller.signal.aborted) this.#controller.abort(reason);
+  }
+
+  #drained(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const res = this.#res;
+      const done = () => {
+        res.off("drain", done);
+        res.off("close", done);
+        if (this.#answered) reject(this.#reason ?? new RpcError(Code.CANCELLED, "call ended"));
+        else resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+    });
+  }
+}
+
+const OK: CallOutcome = { code: Code.OK, details: "" };
+
+function deadlineExceeded(): RpcError {
+  return new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
+}
+
+function statusError(status: grpc.StatusObject): RpcError {
+  return new RpcError(status.code, status.details, { metadata: status.metadata });
+}
+
+function addHeader(headers: Headers, key: string, value: string): void {
+  const existing = headers[key];
+  if (existing === undefined) headers[key] = value;
+  else if (Array.isArray(existing)) existing.push(value);
+  else headers[key] = [existing, value];
+}

@@ -1,0 +1,57 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { Code, RpcError } from "../../shared/rpc-error.js";
+import type { RequestStream } from "../request-stream.js";
+import { FLAG_COMPRESSED, readEnvelopes } from "./envelope.js";
+import type { MessageCodec } from "./message-codec.js";
+
+/**
+ * The requests of a Connect client-streaming or bidi call, read from the body one envelope
+ * per `recv()`: the same RequestStream a gRPC handler gets. A body that breaks off (the client
+ * left) rejects with CANCELLED, so a cut upload never looks complete.
+ */
+export class ConnectRequestStream<I extends DescMessage> implements RequestStream<I> {
+  readonly #envelopes: AsyncGenerator<{ flags: number; payload: Uint8Array }>;
+  readonly #schema: I;
+  readonly #codec: MessageCodec;
+  readonly #dead: () => RpcError | undefined;
+
+  constructor(
+    body: AsyncIterable<Uint8Array>,
+    schema: I,
+    codec: MessageCodec,
+    maxBytes: number,
+    dead: () => RpcError | undefined,
+  ) {
+    this.#envelopes = readEnvelopes(body, maxBytes);
+    this.#schema = schema;
+    this.#codec = codec;
+    this.#dead = dead;
+  }
+
+  async recv(): Promise<MessageShape<I> | undefined> {
+    let next: IteratorResult<{ flags: number; payload: Uint8Array }>;
+    try {
+      next = await this.#envelopes.next();
+    } catch (err) {
+      throw this.#dead() ?? (err instanceof RpcError ? err : new RpcError(Code.CANCELLED, "call cancelled"));
+    }
+    const dead = this.#dead();
+    if (dead !== undefined) throw dead;
+    if (next.done) return undefined;
+    if ((next.value.flags & FLAG_COMPRESSED) !== 0) {
+      throw new RpcError(
+        Code.INVALID_ARGUMENT,
+        "protocol error: compressed message without a connect-content-encoding",
+      );
+    }
+    return this.#codec.parse(this.#schema, next.value.payload);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<MessageShape<I>> {
+    for (;;) {
+      const message = await this.recv();
+      if (message === undefined) return;
+      yield message;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import {
+  createRegistry,
+  type DescFile,
+  type DescMessage,
+  fromBinary,
+  fromJson,
+  type JsonValue,
+  type MessageShape,
+  type Registry,
+  toBinary,
+  toJsonString,
+} from "@bufbuild/protobuf";
+import { Code, RpcError } from "../../shared/rpc-error.js";
+
+/** How one call's messages are written on the wire: Connect's `json` or `proto` encoding. */
+export interface MessageCodec {
+  readonly name: "json" | "proto";
+  parse<D extends DescMessage>(schema: D, bytes: Uint8Array): MessageShape<D>;
+  serialize<D extends DescMessage>(schema: D, message: MessageShape<D>): Uint8Array;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The two codecs of a server. JSON is protobuf-es's canonical mapping; `registry` holds every
+ * message type of the registered services' files and their imports, for `google.protobuf.Any`.
+ * Malformed input of either kind is INVALID_ARGUMENT with the parser's reason.
+ */
+export function messageCodecs(
+  registry: Registry,
+  allowUnknownJsonFields: boolean,
+): { json: MessageCodec; proto: MessageCodec } {
+  const json: MessageCodec = {
+    name: "json",
+    parse(schema, bytes) {
+      let value: JsonValue;
+      try {
+        value = JSON.parse(utf8.decode(bytes)) as JsonValue;
+      } catch (err) {
+        throw invalid(`cannot decode JSON request: ${reason(err)}`, err);
+      }
+      try {
+        return fromJson(schema, value, { registry, ignoreUnknownFields: allowUnknownJsonFields });
+      } catch (err) {
+        throw invalid(`cannot decode ${schema.typeName} from JSON: ${reason(err)}`, err);
+      }
+    },
+    serialize(schema, message) {
+      return Buffer.from(toJsonString(schema, message, { registry }));
+    },
+  };
+  const proto: MessageCodec = {
+    name: "proto",
+    parse(schema, bytes) {
+      try {
+        return fromBinary(schema, bytes);
+      } catch (err) {
+        throw invalid(`cannot decode ${schema.typeName}: ${reason(err)}`, err);
+      }
+    },
+    serialize(schema, message) {
+      return toBinary(schema, message);
+    },
+  };
+  return { json, proto };
+}
+
+/** A registry of every type in `files` and the files they import, however deep. */
+export function registryOf(files: Iterable<DescFile>): Registry {
+  const seen = new Set<DescFile>();
+  const visit = (file: DescFile) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const dep of file.dependencies) visit(dep);
+  };
+  for (const file of files) visit(file);
+  return createRegistry(...seen);
+}
+
+function invalid(message: string, cause: unknown): RpcError {
+  return new RpcError(Code.INVALID_ARGUMENT, message, { cause });
+}
+
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

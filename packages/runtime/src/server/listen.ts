@@ -1,0 +1,223 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import * as tls from "node:tls";
+import * as grpc from "@grpc/grpc-js";
+import { type ServerTlsOptions, serverTlsCredentials } from "../shared/tls.js";
+import { type ConnectHandler, type ConnectOptions, connectHandler } from "./connect/connect-handler.js";
+import { serverState } from "./server-state.js";
+
+export interface ListenOptions {
+  /**
+   * TLS (mutual with `clientCa`) for every protocol on the port. Connections are routed by
+   * ALPN: `h2` to grpc-js, `http/1.1` (or none) to Connect.
+   */
+  tls?: ServerTlsOptions;
+  /**
+   * The Connect protocol beside gRPC (default on): HTTP/1.1 requests on the gRPC port are
+   * Connect calls. `port` opens a second port for Connect alone, over HTTP/1.1 and HTTP/2, for
+   * what the shared port cannot do (Connect over HTTP/2: full-duplex bidi). `false`: gRPC only.
+   */
+  connect?: (ConnectOptions & { port?: number }) | false;
+}
+
+/** Where `listen` listens. */
+export interface Listening {
+  readonly host: string;
+  readonly port: number;
+  /** The Connect-only port, if `connect.port` asked for one. */
+  readonly connectPort: number | undefined;
+  /** Stops listening and closes every connection at once; `shutdownGracefully(server)` drains instead. */
+  close(): void;
+}
+
+/** Connections that send nothing are dropped after this long, before any protocol has them. */
+const FIRST_BYTES_MS = 30_000;
+
+/**
+ * Serves `server` on `address` (`host:port`; port 0 picks a free one): gRPC, and the Connect
+ * protocol from the same handlers, so that `curl`, `fetch`, Python's standard library and
+ * `buf curl --protocol connect` can call the service. HTTP/2 connections (the client preface,
+ * or ALPN `h2`) go to grpc-js, which keeps its own flow control, keepalive, limits and
+ * channelz; HTTP/1.1 connections go to the Connect handler. One HTTP/2 connection cannot carry
+ * both, so Connect over HTTP/2 needs `connect.port`.
+ *
+ * The server's interceptors run for both protocols: rpcgen's own (`bearerAuth`,
+ * `observeServerCalls`, `traceServerCalls`) carry a Connect counterpart, and an interceptor
+ * without one makes `listen` throw (see `withCallMiddleware`). `shutdownGracefully(server)`
+ * drains both protocols.
+ *
+ * ```ts
+ * const { port } = await listen(server, "127.0.0.1:50051");
+ * // curl http://127.0.0.1:50051/greeter.v1.Greeter/SayHello -H 'content-type: application/json' -d '{"name":"world"}'
+ * ```
+ */
+export async function listen(server: grpc.Server, address: string, options: ListenOptions = {}): Promise<Listening> {
+  const { host, port } = parseAddress(address);
+  if (options.connect === false) return bindGrpcOnly(server, host, port, options.tls);
+  const connect = options.connect ?? {};
+  const handler = connectHandler(server, connect);
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const sides = new ConnectSides(handler);
+  const listeners: net.Server[] = [];
+  const main = routedListener(options.tls, (socket, h2) =>
+    h2 ? injector.injectConnection(socket) : sides.http1.emit("connection", socket),
+  );
+  listeners.push(main);
+  const bound = await listenOn(main, host, port);
+  let connectPort: number | undefined;
+  if (connect.port !== undefined) {
+    const extra = routedListener(options.tls, (socket, h2) =>
+      (h2 ? sides.http2 : sides.http1).emit("connection", socket),
+    );
+    listeners.push(extra);
+    connectPort = await listenOn(extra, host, connect.port).catch((err: unknown) => {
+      main.close();
+      throw err;
+    });
+  }
+  const closeListeners = () => {
+    for (const listener of listeners) listener.close();
+  };
+  const state = serverState(server);
+  const extraListener = {
+    drain: () => {
+      closeListeners();
+      return sides.drain();
+    },
+    destroy: () => {
+      closeListeners();
+      sides.destroy();
+    },
+  };
+  state.listeners.add(extraListener);
+  return {
+    host,
+    port: bound,
+    connectPort,
+    close: () => {
+      state.listeners.delete(extraListener);
+      extraListener.destroy();
+      injector.destroy();
+    },
+  };
+}
+
+/**
+ * The Connect handler behind an HTTP/1.1 server and an HTTP/2 one, neither listening itself:
+ * connections are handed to them. Draining stops keep-alive, sends HTTP/2 GOAWAY, and waits for
+ * the calls in progress.
+ */
+class ConnectSides {
+  readonly http1: http.Server;
+  readonly http2: http2.Http2Server;
+  readonly #handler: ConnectHandler;
+  readonly #sessions = new Set<http2.ServerHttp2Session>();
+  #draining = false;
+
+  constructor(handler: ConnectHandler) {
+    this.#handler = handler;
+    this.http1 = http.createServer((req, res) => {
+      if (this.#draining) res.setHeader("connection", "close");
+      handler(req, res);
+    });
+    this.http2 = http2.createServer((req, res) => handler(req, res));
+    this.http2.on("session", (session) => {
+      this.#sessions.add(session);
+      session.once("close", () => this.#sessions.delete(session));
+      if (this.#draining) session.close();
+    });
+  }
+
+  drain(): Promise<void> {
+    this.#draining = true;
+    this.http1.closeIdleConnections();
+    for (const session of this.#sessions) session.close();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#handler.onIdle = undefined;
+        this.http1.closeAllConnections();
+        resolve();
+      };
+      if (this.#handler.open.size === 0) return done();
+      this.#handler.onIdle = done;
+    });
+  }
+
+  destroy(): void {
+    this.#draining = true;
+    this.http1.closeAllConnections();
+    for (const session of this.#sessions) session.destroy();
+  }
+}
+
+/**
+ * A listener that hands each connection on with its protocol: by ALPN with TLS, else by its
+ * first bytes (the HTTP/2 client preface starts `PRI `, which no HTTP/1.1 request line does).
+ */
+function routedListener(
+  tlsOptions: ServerTlsOptions | undefined,
+  route: (socket: net.Socket, h2: boolean) => void,
+): net.Server {
+  if (tlsOptions !== undefined) {
+    const server = tls.createServer({
+      key: tlsOptions.privateKey as string | Buffer,
+      cert: tlsOptions.certChain as string | Buffer,
+      ...(tlsOptions.clientCa === undefined
+        ? {}
+        : { ca: tlsOptions.clientCa as string | Buffer, requestCert: true, rejectUnauthorized: true }),
+      ALPNProtocols: ["h2", "http/1.1"],
+    });
+    server.on("secureConnection", (socket) => route(socket, socket.alpnProtocol === "h2"));
+    // A failed handshake is the client's problem, not the server's.
+    server.on("tlsClientError", (_err, socket) => socket.destroy());
+    return server;
+  }
+  return net.createServer((socket) => {
+    // A reset before the first bytes must not become an unhandled 'error'.
+    socket.on("error", () => socket.destroy());
+    socket.setTimeout(FIRST_BYTES_MS, () => socket.destroy());
+    socket.once("data", (chunk: Buffer) => {
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(chunk);
+      const h2 = chunk.subarray(0, 4).toString("latin1") === "PRI ";
+      route(socket, h2);
+      // HTTP/2 reads what was put back itself; the HTTP/1.1 parser needs the flow resumed.
+      if (!h2) socket.resume();
+    });
+  });
+}
+
+function listenOn(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+async function bindGrpcOnly(
+  server: grpc.Server,
+  host: string,
+  port: number,
+  tlsOptions: ServerTlsOptions | undefined,
+): Promise<Listening> {
+  const credentials =
+    tlsOptions === undefined ? grpc.ServerCredentials.createInsecure() : serverTlsCredentials(tlsOptions);
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${hostPart}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { host, port: bound, connectPort: undefined, close: () => server.unbind(`${hostPart}:${bound}`) };
+}
+
+/** `host:port` or `[v6]:port`. */
+function parseAddress(address: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535) throw new TypeError(`address "${address}" is not host:port`);
+  return { host: match[1] ?? match[2] ?? "", port };
+}
