@@ -6,7 +6,7 @@ import { SENT } from "../../shared/message-writer.js";
 import { type MetadataInit, toMetadata } from "../../shared/metadata.js";
 import type { RpcMethod } from "../../shared/method-definition.js";
 import { Code, RpcError } from "../../shared/rpc-error.js";
-import type { ServerStream } from "../call-context.js";
+import { deadlinePassed, type ServerStream } from "../call-context.js";
 import type { CallOutcome } from "../call-middleware.js";
 import type { OpenCall } from "../server-state.js";
 import { httpStatusOf, metadataHeaders, metadataObject, wireError } from "./connect-error.js";
@@ -86,9 +86,15 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
       this.deadline = new Date(Date.now() + init.timeoutMs);
       this.#timer = setTimeout(() => this.end(deadlineExceeded()), init.timeoutMs);
     }
-    // 'close' comes after the response has finished, or when the client went away first.
+    // 'close' comes after the response has finished, or when the client went away first. A
+    // client gives up at its own deadline, just before the server's timer fires: that close
+    // counts as the deadline passing, as on gRPC (cancelReason).
     init.res.once("close", () => {
-      if (!this.#answered) this.#finish(new RpcError(Code.CANCELLED, "call cancelled"));
+      if (!this.#answered) {
+        const deadline = this.deadline;
+        const late = deadline !== undefined && deadlinePassed({ getDeadline: () => deadline });
+        this.#finish(late ? deadlineExceeded() : new RpcError(Code.CANCELLED, "call cancelled"));
+      }
       this.#abort(this.#reason ?? new RpcError(Code.CANCELLED, "call ended"));
     });
   }
