@@ -1,10 +1,14 @@
 // A real browser calls the Connect protocol across origins: headless Chromium loads a page from
 // origin A (the test's page server) that calls the EchoService on origin B with fetch, CORS
 // preflight included, and posts what it saw back to A.
+import * as grpc from "@grpc/grpc-js";
+import { listen, shutdownGracefully } from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 import { chromiumBinary, type PageRun, startPageOrigin } from "../helpers/chromium.js";
 import { startConnectNodeEcho } from "../helpers/connect-node-echo.js";
 import { connectCallsScript, type PageReport } from "../helpers/connect-page-script.js";
+import { TestEcho } from "../runtime/echo-impl.js";
 
 const binary = chromiumBinary();
 
@@ -13,7 +17,22 @@ interface Target {
   close(): Promise<void>;
 }
 
+/** rpcgen's listen(): the EchoService on a grpc-js server, Connect on its port, CORS for `origins`. */
+async function startRpcgen(origins: string[]): Promise<Target> {
+  const server = new grpc.Server();
+  registerEchoServiceServer(server, new TestEcho());
+  const listening = await listen(server, "127.0.0.1:0", {
+    connect: { cors: { origins, exposeHeaders: ["x-head", "trailer-x-tail"] } },
+  });
+  return {
+    port: listening.port,
+    close: () => shutdownGracefully(server, { graceMs: 1000, forceAfterMs: 1000 }),
+  };
+}
+
 const servers: [string, (origins: string[]) => Promise<Target>][] = [
+  ["rpcgen's listen() on the gRPC port", startRpcgen],
+  // The same page against connect-node's own server: a failure in both is the harness's.
   ["connect-node's server (the harness's reference)", startConnectNodeEcho],
 ];
 

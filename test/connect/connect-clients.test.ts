@@ -1,0 +1,429 @@
+// Clients nobody here wrote call one EchoService implementation over the Connect protocol on
+// the gRPC port (HTTP/1.1) and on the extra Connect port (HTTP/2), and get what rpcgen's
+// generated gRPC client gets from the same server: buf curl, connect-node's Connect transport,
+// Python's standard library and curl.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { type Client, Code as ConnectCode, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import { BadRequestSchema, Code, ErrorInfoSchema, listen, RpcError, shutdownGracefully } from "@rpcgen/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EchoService } from "../golden/ts/fixtures/echo_pb.js";
+import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
+import { requireBinary } from "../helpers/service-process.js";
+import { TestEcho } from "../runtime/echo-impl.js";
+
+const run = promisify(execFile);
+const BUF = join(import.meta.dirname, "../../node_modules/.bin/buf");
+const curl = requireBinary("curl", "curl");
+const python3 = requireBinary("python3", "python3");
+
+interface UnderTest {
+  /** host:port of gRPC (HTTP/2), and of Connect over HTTP/1.1: the same port. */
+  grpcAddress: string;
+  connectUrl: string;
+  /** The extra Connect-only port, HTTP/2 (h2c): client and bidi streams. */
+  connectH2Url: string;
+  close(): Promise<void>;
+}
+
+let impl: TestEcho;
+let server: UnderTest;
+let grpcClient: EchoServiceClient;
+let schema: string;
+let temp: string;
+
+/** The EchoService on a grpc-js server, served by listen(): gRPC and Connect on one port, plus the Connect port. */
+async function startUnderTest(echo: TestEcho): Promise<UnderTest> {
+  const grpcServer = new grpc.Server();
+  registerEchoServiceServer(grpcServer, echo);
+  const listening = await listen(grpcServer, "127.0.0.1:0", { connect: { port: 0 } });
+  return {
+    grpcAddress: `127.0.0.1:${listening.port}`,
+    connectUrl: `http://127.0.0.1:${listening.port}`,
+    connectH2Url: `http://127.0.0.1:${listening.connectPort}`,
+    close: () => shutdownGracefully(grpcServer, { graceMs: 1000, forceAfterMs: 1000 }),
+  };
+}
+
+beforeAll(async () => {
+  impl = new TestEcho();
+  server = await startUnderTest(impl);
+  grpcClient = new EchoServiceClient(server.grpcAddress, grpc.credentials.createInsecure());
+  temp = mkdtempSync(join(tmpdir(), "rpcgen-connect-clients-"));
+  // buf curl reads the schema from a descriptor set: reflection would need HTTP/2, which on
+  // the shared port means gRPC, not Connect.
+  schema = join(temp, "echo.binpb");
+  await run("protoc", [
+    "-I",
+    join(import.meta.dirname, "../../proto"),
+    "-I",
+    "/usr/include",
+    "--include_imports",
+    `--descriptor_set_out=${schema}`,
+    "fixtures/echo.proto",
+  ]);
+});
+
+afterAll(async () => {
+  grpcClient?.$close();
+  await server?.close();
+  if (temp) rmSync(temp, { recursive: true, force: true });
+});
+
+async function grpcError(p: Promise<unknown>): Promise<RpcError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RpcError);
+  return err as RpcError;
+}
+
+/** A detail's bytes in Connect's error JSON: base64, padding optional. */
+function unpadded(base64: string): string {
+  return base64.replace(/=+$/, "");
+}
+
+/** What the gRPC client sees of the "fail" error, in Connect's error JSON terms. */
+async function grpcFailure() {
+  const err = await grpcError(grpcClient.echo({ text: "fail" }));
+  expect(err.code).toBe(Code.FAILED_PRECONDITION);
+  return {
+    message: err.message,
+    details: err.details.map((any) => ({
+      type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1),
+      value: unpadded(Buffer.from(any.value).toString("base64")),
+    })),
+  };
+}
+
+interface BufCall {
+  method: string;
+  /** One JSON document per request message. */
+  data: object | object[];
+  protocol: "connect" | "grpc";
+  /** Where to call: the shared port (default) or another base URL. */
+  base?: string;
+  flags?: string[];
+}
+
+/** buf curl, with the schema from the descriptor set. */
+const bufCurl = ({ method, data, protocol, base = server.connectUrl, flags = [] }: BufCall) => {
+  const documents = (Array.isArray(data) ? data : [data]).map((d) => JSON.stringify(d)).join("\n");
+  const url = `${base}/fixtures.echo.v1.EchoService/${method}`;
+  return run(BUF, ["curl", "--schema", schema, "--protocol", protocol, "-d", documents, ...flags, url], {
+    timeout: 20_000,
+  });
+};
+
+/** Splits buf curl's output, one pretty-printed JSON document per message. */
+const documents = (stdout: string): unknown[] =>
+  stdout
+    .split(/\n(?=\{)/)
+    .filter((m) => m.trim())
+    .map((m) => JSON.parse(m));
+
+describe("buf curl --protocol connect (HTTP/1.1, binary)", () => {
+  it("calls unary, with headers and trailers both ways, and gets what the gRPC client gets", async () => {
+    const { stdout, stderr } = await bufCurl({
+      method: "Echo",
+      data: { text: "hi buf" },
+      protocol: "connect",
+      flags: ["-H", "x-in: from-buf", "-v"],
+    });
+    const viaGrpc = await grpcClient.echo({ text: "hi buf" });
+    expect(JSON.parse(stdout)).toEqual({ text: viaGrpc.text });
+    expect(stderr).toMatch(/< \(#1\) HTTP\/1\.1 200/);
+    expect(stderr).toMatch(/< \(#1\) X-Head: from-buf/i);
+    expect(stderr).toMatch(/< \(#1\) Trailer-X-Tail: from-buf/i);
+  });
+
+  it("reads a server stream", async () => {
+    const { stdout } = await bufCurl({
+      method: "ServerStream",
+      data: { text: "s", count: 3 },
+      protocol: "connect",
+      flags: ["--emit-defaults"],
+    });
+    const viaGrpc: { text: string; index: number }[] = [];
+    for await (const r of grpcClient.serverStream({ text: "s", count: 3 }))
+      viaGrpc.push({ text: r.text, index: r.index });
+    const messages = documents(stdout);
+    expect(messages).toEqual(viaGrpc);
+    expect(messages).toHaveLength(3);
+  });
+
+  it("prints an error with its google.rpc details, the bytes the gRPC side sends", async () => {
+    const failed = await bufCurl({ method: "Echo", data: { text: "fail" }, protocol: "connect" }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).not.toBe(0);
+    const printed = JSON.parse(failed?.stderr ?? "{}");
+    const viaGrpc = await grpcFailure();
+    expect(printed.code).toBe("failed_precondition");
+    expect(printed.message).toBe(viaGrpc.message);
+    expect(
+      printed.details.map((d: { type: string; value: string }) => ({ type: d.type, value: unpadded(d.value) })),
+    ).toEqual(viaGrpc.details);
+  });
+});
+
+describe("buf curl, HTTP/2", () => {
+  it("--protocol grpc on the shared port reaches grpc-js", async () => {
+    const { stdout } = await bufCurl({
+      method: "Echo",
+      data: { text: "grpc via buf" },
+      protocol: "grpc",
+      base: `http://${server.grpcAddress}`,
+      flags: ["--http2-prior-knowledge"],
+    });
+    expect(documents(stdout)).toEqual([{ text: "grpc via buf" }]);
+  });
+
+  it("--protocol connect on the Connect port streams bidi", async () => {
+    const requests = [{ text: "p" }, { text: "q" }];
+    const { stdout } = await bufCurl({
+      method: "Bidi",
+      data: requests,
+      protocol: "connect",
+      base: server.connectH2Url,
+      flags: ["--http2-prior-knowledge", "--emit-defaults"],
+    });
+    const viaGrpc = [];
+    for await (const r of grpcClient.bidi(requests)) viaGrpc.push({ text: r.text, index: r.index });
+    expect(documents(stdout)).toEqual(viaGrpc);
+  });
+
+  it("--protocol connect on the Connect port streams from the client", async () => {
+    const requests = [{ text: "p" }, { text: "q" }, { text: "r" }];
+    const { stdout } = await bufCurl({
+      method: "ClientStream",
+      data: requests,
+      protocol: "connect",
+      base: server.connectH2Url,
+      flags: ["--http2-prior-knowledge"],
+    });
+    const viaGrpc = await grpcClient.clientStream(requests);
+    expect(documents(stdout)).toEqual([{ text: viaGrpc.text, index: viaGrpc.index }]);
+  });
+});
+
+describe.each([
+  ["JSON", false],
+  ["binary", true],
+])("connect-node's createConnectTransport, HTTP/1.1, %s", (_, useBinaryFormat) => {
+  let client: Client<typeof EchoService>;
+  beforeAll(() => {
+    client = createClient(
+      EchoService,
+      createConnectTransport({ baseUrl: server.connectUrl, httpVersion: "1.1", useBinaryFormat }),
+    );
+  });
+
+  it("calls unary with headers and trailers, as the gRPC client does", async () => {
+    let head: string | null = null;
+    let tail: string | null = null;
+    const res = await client.echo(
+      { text: "hi connect" },
+      {
+        headers: { "x-in": "from-connect" },
+        onHeader: (h) => (head = h.get("x-head")),
+        onTrailer: (t) => (tail = t.get("x-tail")),
+      },
+    );
+    let grpcHead: unknown;
+    let grpcTail: unknown;
+    const viaGrpc = await grpcClient.echo(
+      { text: "hi connect" },
+      {
+        metadata: { "x-in": "from-connect" },
+        onHeader: (md) => (grpcHead = md.get("x-head")[0]),
+        onTrailer: (md) => (grpcTail = md.get("x-tail")[0]),
+      },
+    );
+    expect(res).toEqual(viaGrpc);
+    expect(head).toBe(grpcHead);
+    expect(tail).toBe(grpcTail);
+    expect(head).toBe("from-connect");
+  });
+
+  it("reads a server stream, as the gRPC client does", async () => {
+    const got = [];
+    for await (const r of client.serverStream({ text: "s", count: 4 })) got.push(r);
+    const viaGrpc = [];
+    for await (const r of grpcClient.serverStream({ text: "s", count: 4 })) viaGrpc.push(r);
+    expect(got).toEqual(viaGrpc);
+    expect(got).toHaveLength(4);
+  });
+
+  it("gets the error code, message and details the gRPC client gets", async () => {
+    const err = await client.echo({ text: "fail" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConnectError);
+    const connectErr = err as ConnectError;
+    const viaGrpc = await grpcError(grpcClient.echo({ text: "fail" }));
+    expect(connectErr.code).toBe(ConnectCode.FailedPrecondition);
+    expect(connectErr.code).toBe(viaGrpc.code as number);
+    expect(connectErr.rawMessage).toBe(viaGrpc.message);
+    expect(connectErr.findDetails(ErrorInfoSchema)).toEqual(viaGrpc.findDetails(ErrorInfoSchema));
+    expect(connectErr.findDetails(BadRequestSchema)).toEqual(viaGrpc.findDetails(BadRequestSchema));
+    expect(connectErr.findDetails(ErrorInfoSchema)).toHaveLength(1);
+  });
+
+  it("fails a server stream part way with the handler's error", async () => {
+    const got: number[] = [];
+    const err = await (async () => {
+      for await (const r of client.serverStream({ text: "fail", count: 2 })) got.push(r.index);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(got).toEqual([0, 1]);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(ConnectCode.FailedPrecondition);
+    expect((err as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe("ON_PURPOSE");
+  });
+
+  it("sends its timeout: the handler's signal aborts with DEADLINE_EXCEEDED, as with the gRPC client", async () => {
+    // The client's timer starts before the request leaves, so it gives up (and closes the
+    // connection) just before the server's own timer fires: close to the deadline, that counts
+    // as the deadline passing, as on gRPC (call-context.ts, DEADLINE_SLACK_MS).
+    impl.aborted.length = 0;
+    const viaGrpc = await grpcError(grpcClient.echo({ text: "hang" }, { timeoutMs: 200 }));
+    expect(viaGrpc.code).toBe(Code.DEADLINE_EXCEEDED);
+    await expect.poll(() => impl.aborted).toEqual(["Echo: DEADLINE_EXCEEDED"]);
+    const err = await client.echo({ text: "hang" }, { timeoutMs: 200 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as ConnectError).code).toBe(ConnectCode.DeadlineExceeded);
+    await expect.poll(() => impl.aborted).toHaveLength(2);
+    expect(impl.aborted[1]).toBe("Echo: DEADLINE_EXCEEDED");
+  });
+});
+
+describe("connect-node's createConnectTransport, HTTP/2 on the Connect port", () => {
+  let client: Client<typeof EchoService>;
+  beforeAll(() => {
+    client = createClient(EchoService, createConnectTransport({ baseUrl: server.connectH2Url, httpVersion: "2" }));
+  });
+
+  it("streams from the client, as the gRPC client does", async () => {
+    const texts = ["a", "b", "c"];
+    async function* requests() {
+      for (const text of texts) yield { text };
+    }
+    const res = await client.clientStream(requests());
+    const viaGrpc = await grpcClient.clientStream(texts.map((text) => ({ text })));
+    expect(res).toEqual(viaGrpc);
+    expect(res.text).toBe("a,b,c");
+  });
+
+  it("talks bidi, one answer per request, as the gRPC client does", async () => {
+    const texts = ["x", "y", "z"];
+    const got = [];
+    for await (const r of client.bidi(
+      (async function* () {
+        for (const text of texts) yield { text };
+      })(),
+    ))
+      got.push(r);
+    const viaGrpc = [];
+    for await (const r of grpcClient.bidi(texts.map((text) => ({ text })))) viaGrpc.push(r);
+    expect(got).toEqual(viaGrpc);
+    expect(got.map((r) => r.text)).toEqual(texts);
+  });
+});
+
+describe.skipIf(curl === undefined)("curl (HTTP/1.1, JSON)", () => {
+  it("calls unary as the README shows, and gets the gRPC client's answer", async () => {
+    const { stdout } = await run(
+      curl as string,
+      [
+        "-sS",
+        "--fail-with-body",
+        `${server.connectUrl}/fixtures.echo.v1.EchoService/Echo`,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        '{"text":"hi curl"}',
+      ],
+      { timeout: 10_000 },
+    );
+    const viaGrpc = await grpcClient.echo({ text: "hi curl" });
+    expect(JSON.parse(stdout)).toEqual({ text: viaGrpc.text });
+  });
+
+  it("gets the error JSON and its HTTP status", async () => {
+    const { stdout } = await run(
+      curl as string,
+      [
+        "-sS",
+        "-o",
+        "-",
+        "-w",
+        "\\n%{http_code}",
+        `${server.connectUrl}/fixtures.echo.v1.EchoService/Echo`,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        '{"text":"fail"}',
+      ],
+      { timeout: 10_000 },
+    );
+    const [body, status] = stdout.split(/\n(?=\d+$)/);
+    expect(status).toBe("400");
+    const viaGrpc = await grpcFailure();
+    const printed = JSON.parse(body ?? "{}");
+    expect(printed.code).toBe("failed_precondition");
+    expect(
+      printed.details.map((d: { type: string; value: string }) => ({ type: d.type, value: unpadded(d.value) })),
+    ).toEqual(viaGrpc.details);
+  });
+});
+
+const PYTHON_CALL = `
+import json, sys, urllib.error, urllib.request
+request = urllib.request.Request(
+    sys.argv[1],
+    data=json.dumps({"text": sys.argv[2]}).encode(),
+    headers={"Content-Type": "application/json", "x-in": "from-python"},
+    method="POST",
+)
+try:
+    with urllib.request.urlopen(request, timeout=10) as response:
+        print(json.dumps({"status": response.status, "head": response.headers["x-head"], "body": json.load(response)}))
+except urllib.error.HTTPError as error:
+    print(json.dumps({"status": error.code, "head": None, "body": json.load(error)}))
+`;
+
+describe.skipIf(python3 === undefined)("python3, standard library only (urllib.request)", () => {
+  const call = async (text: string) => {
+    const { stdout } = await run(
+      python3 as string,
+      ["-I", "-c", PYTHON_CALL, `${server.connectUrl}/fixtures.echo.v1.EchoService/Echo`, text],
+      { timeout: 15_000 },
+    );
+    return JSON.parse(stdout) as { status: number; head: string | null; body: Record<string, unknown> };
+  };
+
+  it("calls unary with a header, and gets the gRPC client's answer", async () => {
+    const res = await call("hi python");
+    const viaGrpc = await grpcClient.echo({ text: "hi python" });
+    expect(res).toEqual({ status: 200, head: "from-python", body: { text: viaGrpc.text } });
+  });
+
+  it("reads an error as JSON with the HTTP status for its code", async () => {
+    const res = await call("fail");
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: "failed_precondition", message: "failing on purpose" });
+  });
+});
