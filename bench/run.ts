@@ -6,6 +6,7 @@
 //   tsx bench/run.ts --smoke   every variant and scenario once with tiny counts (a test runs this)
 //
 // Other flags: --runs N, --trials N (per scenario and run), --ms N (time limit of each trial), --variants a,b, --scenarios x,y, --no-memory, --memory-only, --no-plugin,
+// --protocol connect (the Connect protocol over HTTP/1.1: rpcgen's listen() against connect-node's server),
 // --cpu-prof (profiles of every child into bench/profiles),
 // --json FILE (raw samples).
 
@@ -16,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ChildHandle } from "./lib/ipc.js";
 import {
+  connectTable,
   cpuTable,
   type IdleResult,
   latencyTable,
@@ -30,7 +32,19 @@ import {
   throughputTable,
 } from "./lib/report.js";
 import { isScenarioName, type Measure, SCENARIO_NAMES, type ScenarioName } from "./lib/scenarios.js";
-import { BASELINE, isVariantName, OVERHEAD_VARIANTS, VARIANT_NAMES, type VariantName } from "./variants/index.js";
+import {
+  BASELINE,
+  CONNECT_BASELINE,
+  CONNECT_VARIANTS,
+  isVariantName,
+  OVERHEAD_VARIANTS,
+  VARIANT_NAMES,
+  VARIANTS,
+  type VariantName,
+} from "./variants/index.js";
+
+/** `--protocol connect` runs these unless `--scenarios` says otherwise: HTTP/1.1 has no client or bidi streams. */
+const CONNECT_SCENARIOS: ScenarioName[] = ["unary-c1", "unary-c16", "server-stream-100b", "server-stream-16k"];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runtimeRoot = (sub: string) => join(root, "packages/runtime", sub);
@@ -108,16 +122,26 @@ function parseArgs(argv: string[]) {
     if (bad.length > 0) throw new Error(`${flag}: unknown ${bad.join(", ")}; known: ${all.join(", ")}`);
     return names as T[];
   };
-  const variants = list("--variants", VARIANT_NAMES, isVariantName);
+  const protocol = value("--protocol") ?? "grpc";
+  if (protocol !== "grpc" && protocol !== "connect") throw new Error(`--protocol: grpc or connect, not ${protocol}`);
+  const connect = protocol === "connect";
+  const variants = connect
+    ? list("--variants", CONNECT_VARIANTS, isVariantName)
+    : list("--variants", VARIANT_NAMES, isVariantName);
   mode.memoryVariants = mode.memoryVariants.filter((v) => variants.includes(v));
   return {
     modeName,
     mode,
+    protocol,
     variants,
-    scenarios: list("--scenarios", SCENARIO_NAMES, isScenarioName),
-    memory: !has("--no-memory"),
+    scenarios: connect
+      ? list("--scenarios", CONNECT_SCENARIOS, isScenarioName)
+      : list("--scenarios", SCENARIO_NAMES, isScenarioName),
+    baseline: connect ? CONNECT_BASELINE : BASELINE,
+    // The memory scenarios and the plugin bench are the gRPC run's.
+    memory: !has("--no-memory") && !connect,
     throughput: !has("--memory-only"),
-    plugin: !has("--no-plugin") && modeName !== "smoke",
+    plugin: !has("--no-plugin") && modeName !== "smoke" && !connect,
     cpuProf: has("--cpu-prof"),
     json: value("--json"),
   };
@@ -401,7 +425,7 @@ if (args.memory && !reuse) memoryResults = await memory();
 const out: string[] = [];
 const { runs, trials } = args.mode;
 out.push(
-  `## Runtime (${args.modeName}, ${runs} run${runs > 1 ? "s" : ""} × ${trials} trial${trials > 1 ? "s" : ""}, medians)`,
+  `## Runtime${args.protocol === "connect" ? ", Connect protocol" : ""} (${args.modeName}, ${runs} run${runs > 1 ? "s" : ""} × ${trials} trial${trials > 1 ? "s" : ""}, medians)`,
   "",
 );
 out.push(
@@ -411,9 +435,9 @@ out.push(
 if (samples.length > 0) {
   const summary = summarize(samples);
   out.push(
-    "Throughput (ratio to the protobuf-es glue in parentheses):",
+    `Throughput (ratio to the ${VARIANTS[args.baseline].label} in parentheses):`,
     "",
-    throughputTable(summary, args.variants, args.scenarios),
+    throughputTable(summary, args.variants, args.scenarios, args.baseline),
     "",
     latencyTable(summary, args.variants, args.scenarios),
     "",
@@ -425,6 +449,13 @@ if (samples.length > 0) {
       "Paired: each trial's ratio to the glue measured beside it; CPU per op is client + server, glue ÷ variant (above 1 is cheaper):",
       "",
       pairedTable(samples, args.variants, args.scenarios),
+      "",
+    );
+  if (args.protocol === "connect" && runs * trials > 1)
+    out.push(
+      "Connect protocol, HTTP/1.1: each trial's ratio to the variant measured beside it (CPU per op: client + server, the divisor's ÷ the variant's, above 1 is cheaper):",
+      "",
+      connectTable(samples, args.variants, args.scenarios),
       "",
     );
   if (args.variants.includes("rpcgen") && OVERHEAD_VARIANTS.some((v) => args.variants.includes(v)) && runs * trials > 1)

@@ -11,7 +11,8 @@ import { payloadOf, SMALL } from "../lib/payload.js";
 import { Pushable } from "../lib/pushable.js";
 import { type BenchClient, type BenchServer, idleStreams, type Variant } from "./types.js";
 
-const implementation: ServiceImpl<typeof BenchService> = {
+/** The BenchService as connect-node serves it, over either protocol. */
+export const implementation: ServiceImpl<typeof BenchService> = {
   unary(request) {
     return { payload: payloadOf(request.responseSize) };
   },

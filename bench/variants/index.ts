@@ -17,6 +17,11 @@ export const VARIANTS = {
   "pass-interceptors": { label: "rpcgen, pass-through interceptors", load: () => import("./pass-interceptors.js") },
   "otel-api": { label: "@rpcgen/runtime/otel, API only (no-op)", load: () => import("./otel-api.js") },
   "otel-sdk": { label: "@rpcgen/runtime/otel, SDK, no-op export", load: () => import("./otel-sdk.js") },
+  // The Connect protocol over HTTP/1.1 (`--protocol connect`), every one called by connect-node's
+  // createConnectTransport: rpcgen's listen() on its gRPC port, again (A/A), and connect-node's own server.
+  "connect-rpcgen": { label: "rpcgen listen()", load: () => import("./connect-rpcgen.js") },
+  "connect-rpcgen-again": { label: "rpcgen listen() again (A/A)", load: () => import("./connect-rpcgen.js") },
+  "connect-node-h1": { label: "connect-node server", load: () => import("./connect-node-h1.js") },
 } as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
 
 export type VariantName = keyof typeof VARIANTS;
@@ -28,12 +33,18 @@ const OPT_IN: readonly string[] = [
   "pass-interceptors",
   "otel-api",
   "otel-sdk",
+  "connect-rpcgen",
+  "connect-rpcgen-again",
+  "connect-node-h1",
 ];
 /** The variants run unless `--variants` says otherwise: the six the issue lists. */
 export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => !OPT_IN.includes(v));
 /** The OpenTelemetry variants and their A/A, paired with `rpcgen` by `overheadTable`. */
 export const OVERHEAD_VARIANTS: readonly VariantName[] = ["rpcgen-again", "pass-interceptors", "otel-api", "otel-sdk"];
 export const BASELINE: VariantName = "glue";
+/** `--protocol connect`: its variants, and the one its ratios are taken against. */
+export const CONNECT_VARIANTS: VariantName[] = ["connect-rpcgen", "connect-rpcgen-again", "connect-node-h1"];
+export const CONNECT_BASELINE: VariantName = "connect-node-h1";
 
 export function isVariantName(name: string): name is VariantName {
   return Object.hasOwn(VARIANTS, name);

@@ -41,3 +41,19 @@ it("bench --smoke: the OpenTelemetry overhead variants run without an error", as
     expect(stdout).toContain(`| ${variant} `);
   }
 }, 90_000);
+
+it("bench --smoke --protocol connect: rpcgen's listen(), again, and connect-node's server run without an error", async () => {
+  const args = ["--import", "tsx", "bench/run.ts", "--smoke", "--protocol", "connect"];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, timeout: 60_000 }).catch(
+    (err: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(
+        `bench --smoke --protocol connect failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`,
+      );
+    },
+  );
+  expect(stdout).not.toContain("Errors:");
+  expect(stdout).toContain("| scenario | rpcgen listen() | rpcgen listen() again (A/A) | connect-node server |");
+  for (const scenario of ["unary, concurrency 16", "server stream, 100 B"]) {
+    expect(stdout).toMatch(new RegExp(`\\| ${scenario}[^|]*\\|( [0-9,]+ \\([0-9.]+×\\) \\|){3}`));
+  }
+}, 90_000);
