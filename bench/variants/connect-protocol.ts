@@ -68,8 +68,16 @@ export function connectProtocolVariant(startServer: () => Promise<BenchServer>):
   return {
     startServer,
     async connect(port) {
+      // acceptCompression: [] keeps every server from gzipping: connect-node's server compresses
+      // messages over 1 KiB for a client that accepts gzip (the transport's default), which
+      // would measure zlib rather than the protocol.
       const transport = (useBinaryFormat: boolean) =>
-        createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: "1.1", useBinaryFormat });
+        createConnectTransport({
+          baseUrl: `http://127.0.0.1:${port}`,
+          httpVersion: "1.1",
+          useBinaryFormat,
+          acceptCompression: [],
+        });
       const json = createClient(BenchService, transport(false));
       const binary = createClient(BenchService, transport(true));
       // Both answer before anything is measured (and open their first connection).
