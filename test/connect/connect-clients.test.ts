@@ -10,7 +10,15 @@ import { promisify } from "node:util";
 import { type Client, Code as ConnectCode, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
-import { BadRequestSchema, Code, ErrorInfoSchema, listen, RpcError, shutdownGracefully } from "@rpcgen/runtime";
+import {
+  BadRequestSchema,
+  bearerAuth,
+  Code,
+  ErrorInfoSchema,
+  listen,
+  RpcError,
+  shutdownGracefully,
+} from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoService } from "../golden/ts/fixtures/echo_pb.js";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
@@ -171,6 +179,15 @@ describe("buf curl --protocol connect (HTTP/1.1, binary)", () => {
     expect(
       printed.details.map((d: { type: string; value: string }) => ({ type: d.type, value: unpadded(d.value) })),
     ).toEqual(viaGrpc.details);
+  });
+});
+
+describe("buf curl --protocol connect, client streaming over HTTP/1.1 (half duplex)", () => {
+  it("on the shared port: every request, then one answer, as the gRPC client gets", async () => {
+    const requests = [{ text: "u" }, { text: "v" }, { text: "w" }];
+    const { stdout } = await bufCurl({ method: "ClientStream", data: requests, protocol: "connect" });
+    const viaGrpc = await grpcClient.clientStream(requests);
+    expect(documents(stdout)).toEqual([{ text: viaGrpc.text, index: viaGrpc.index }]);
   });
 });
 
@@ -425,5 +442,76 @@ describe.skipIf(python3 === undefined)("python3, standard library only (urllib.r
     const res = await call("fail");
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: "failed_precondition", message: "failing on purpose" });
+  });
+});
+
+describe("one bearerAuth interceptor for every client", () => {
+  let guarded: UnderTest;
+  beforeAll(async () => {
+    const s = new grpc.Server({ interceptors: [bearerAuth(({ token }) => token === "s3cret")] });
+    registerEchoServiceServer(s, new TestEcho());
+    const listening = await listen(s, "127.0.0.1:0");
+    guarded = {
+      grpcAddress: `127.0.0.1:${listening.port}`,
+      connectUrl: `http://127.0.0.1:${listening.port}`,
+      connectH2Url: "",
+      close: () => shutdownGracefully(s, { graceMs: 1000, forceAfterMs: 1000 }),
+    };
+  });
+  afterAll(() => guarded?.close());
+
+  it.skipIf(curl === undefined)("curl: 401 unauthenticated without the token, the answer with it", async () => {
+    const call = (...headers: string[]) =>
+      run(
+        curl as string,
+        [
+          "-sS",
+          "-w",
+          "\\n%{http_code}",
+          `${guarded.connectUrl}/fixtures.echo.v1.EchoService/Echo`,
+          "-H",
+          "content-type: application/json",
+          ...headers,
+          "-d",
+          '{"text":"guarded"}',
+        ],
+        { timeout: 10_000 },
+      ).then(({ stdout }) => stdout.split(/\n(?=\d+$)/));
+    const [refusal, refusedStatus] = await call();
+    expect(refusedStatus).toBe("401");
+    expect(JSON.parse(refusal ?? "{}").code).toBe("unauthenticated");
+    const [body, status] = await call("-H", "authorization: Bearer s3cret");
+    expect(status).toBe("200");
+    expect(JSON.parse(body ?? "{}")).toEqual({ text: "guarded" });
+  });
+
+  it("buf curl with the token, connect-node and the gRPC client without it", async () => {
+    const { stdout } = await bufCurl({
+      method: "Echo",
+      data: { text: "guarded" },
+      protocol: "connect",
+      base: guarded.connectUrl,
+      flags: ["-H", "authorization: Bearer s3cret"],
+    });
+    expect(documents(stdout)).toEqual([{ text: "guarded" }]);
+
+    const connect = createClient(
+      EchoService,
+      createConnectTransport({ baseUrl: guarded.connectUrl, httpVersion: "1.1" }),
+    );
+    const refused = await connect.echo({ text: "guarded" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((refused as ConnectError).code).toBe(ConnectCode.Unauthenticated);
+
+    const grpcGuarded = new EchoServiceClient(guarded.grpcAddress, grpc.credentials.createInsecure());
+    try {
+      expect((await grpcError(grpcGuarded.echo({ text: "guarded" }))).code).toBe(Code.UNAUTHENTICATED);
+      const ok = await grpcGuarded.echo({ text: "guarded" }, { metadata: { authorization: "Bearer s3cret" } });
+      expect(ok.text).toBe("guarded");
+    } finally {
+      grpcGuarded.$close();
+    }
   });
 });
