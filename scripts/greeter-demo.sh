@@ -50,3 +50,7 @@ cat "$work/server.log"
 
 echo "==> npm run client"
 GREETER_ADDRS=$address npm run --silent client -- --name world
+
+echo "==> curl (the same port, JSON over HTTP: the Connect protocol)"
+curl -sS --fail-with-body "http://$address/greeter.v1.Greeter/SayHello" -H 'content-type: application/json' -d '{"name":"world"}'
+echo

@@ -46,9 +46,11 @@ run_line() { # <version> <label> [vitest args...]
 }
 for line in $(bash scripts/node-lines.sh); do run_line "$line" "line $line" "$@"; done
 # The floor: what engines promises at its lowest, on the paths that depend on the Node version
-# (CommonJS output and the CommonJS build, the CLI's dependencies, the plugin's module hook, gRPC).
+# (CommonJS output and the CommonJS build, the CLI's dependencies, the plugin's module hook, gRPC,
+# and node:http/http2 under the Connect protocol).
 run_line "$(bash scripts/node-lines.sh floor)" "floor of engines, smoke" "$@" \
-  test/plugin/plugin-cli.test.ts test/runtime/e2e-commonjs.test.ts test/runtime/e2e-echo.test.ts test/cli/parse.test.ts test/cli/new.test.ts
+  test/plugin/plugin-cli.test.ts test/runtime/e2e-commonjs.test.ts test/runtime/e2e-echo.test.ts test/cli/parse.test.ts test/cli/new.test.ts \
+  test/connect/connect-protocol.test.ts
 
 REPORTS=$reports node -e '
   const fs = require("fs"), path = require("path");

@@ -1,5 +1,6 @@
 // Runs each example's server and client as a user would (the commands its README gives) and checks what they print.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, expect, it } from "vitest";
@@ -35,6 +36,15 @@ it("helloworld: the client greets through the server", async () => {
     { cwd: root },
   );
   expect(stdout.trim()).toBe("Greeting: Hello gopher");
+});
+
+it("helloworld: curl calls the same port with JSON, as the tutorial's /jsonrpc (the line in server.ts)", async () => {
+  const port = await startServer("examples/helloworld/server.ts");
+  const source = readFileSync(resolve(root, "examples/helloworld/server.ts"), "utf8");
+  const line = /^\/\/ (curl .*)$/m.exec(source)?.[1] ?? "";
+  expect(line).toContain("helloworld.Greeter/SayHello");
+  const { stdout } = await promisify(execFile)("sh", ["-c", line.replace("127.0.0.1:50051", `127.0.0.1:${port}`)]);
+  expect(JSON.parse(stdout)).toEqual({ message: "Hello gopher" });
 });
 
 it("helloworld: the client reports UNAVAILABLE in one line when no server runs", async () => {

@@ -27,7 +27,7 @@ afterAll(() => temp.cleanup());
 
 test("the project's own npm test passes", () => {
   const result = run("npm", ["test"]);
-  expect(result.stdout).toMatch(/ℹ pass 6\nℹ fail 0/);
+  expect(result.stdout).toMatch(/ℹ pass 7\nℹ fail 0/);
   expect(result.status).toBe(0);
 });
 
@@ -119,6 +119,38 @@ test("direct mode: the server says so, the client gets the reply, SIGTERM stops 
   }
 });
 
+test("the README's curl line and Python snippet call the server on its gRPC port, as printed (Connect)", async () => {
+  const readme = readFileSync(join(project, "README.md"), "utf8");
+  const curl = readme.split("\n").filter((line) => line.startsWith("curl "));
+  const python = [...readme.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  expect(curl).toHaveLength(1);
+  expect(python).toHaveLength(1);
+  const server = startServer({});
+  try {
+    const address = await server.address();
+    const here = (text: string) => text.replaceAll("127.0.0.1:50051", address);
+    const byCurl = spawnSync("sh", ["-c", here(curl[0] as string)], { encoding: "utf8", timeout: 30_000 });
+    expect(byCurl.status, byCurl.stderr).toBe(0);
+    expect(JSON.parse(byCurl.stdout)).toEqual({ message: "Hello, world!" });
+    const byPython = spawnSync("python3", ["-c", here(python[0] as string)], { encoding: "utf8", timeout: 30_000 });
+    expect(byPython.stderr).toBe("");
+    expect(byPython.stdout).toBe("Hello, world!\n");
+    // The error the README describes: 400 and Connect's error JSON.
+    const empty = spawnSync(
+      "sh",
+      ["-c", `${here(curl[0] as string).replace(`-d '{"name":"world"}'`, "-d '{}'")} -w ' %{http_code}'`],
+      {
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
+    expect(empty.stdout).toBe('{"code":"invalid_argument","message":"name must not be empty"} 400');
+    await server.waitFor(/call \/greeter\.v1\.Greeter\/SayHello 127\.0\.0\.1:\d+ INVALID_ARGUMENT/);
+  } finally {
+    expect(await server.stop()).toBe(0);
+  }
+});
+
 describe("etcd mode", () => {
   let etcd: EtcdServer;
   beforeAll(async () => {
@@ -158,7 +190,9 @@ test("the README's main-job command scaffolds, installs, serves and calls a gree
   });
   expect(demo.stderr).toBe("");
   expect(demo.stdout).toMatch(/greeter listening on 127\.0\.0\.1:\d+ \(mode: direct, no etcd\)/);
-  expect(demo.stdout).toMatch(/Hello, world! \(served by 127\.0\.0\.1:\d+\)\n$/);
+  expect(demo.stdout).toMatch(
+    /Hello, world! \(served by 127\.0\.0\.1:\d+\)\n==> curl .*\n\{"message":"Hello, world!"\}\n$/,
+  );
   expect(demo.status).toBe(0);
 }, 180_000);
 
@@ -240,6 +274,6 @@ test("npm test fails after a proto edit without regeneration (rpcgen generate --
   expect(run("npm", ["run", "generate"]).status).toBe(0);
   const fresh = run("npm", ["test"]);
   expect(fresh.stdout).toContain("generated code and implementation classes are up to date with the protos\n");
-  expect(fresh.stdout).toMatch(/ℹ pass 6\nℹ fail 0/);
+  expect(fresh.stdout).toMatch(/ℹ pass 7\nℹ fail 0/);
   expect(fresh.status).toBe(0);
 }, 120_000);

@@ -4,7 +4,14 @@ import * as https from "node:https";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { SpanKind } from "@opentelemetry/api";
-import { bearerAuth, type CallContext, channelTlsCredentials, listen, shutdownGracefully } from "@rpcgen/runtime";
+import {
+  bearerAuth,
+  type CallContext,
+  channelTlsCredentials,
+  listen,
+  type RpcError,
+  shutdownGracefully,
+} from "@rpcgen/runtime";
 import { traceServerCalls } from "@rpcgen/runtime/otel";
 import { afterAll, describe, expect, it } from "vitest";
 import type { EchoRequest, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
@@ -15,7 +22,7 @@ import {
 } from "../golden/ts/fixtures/echo_rpc.js";
 import { makeTestCerts } from "../helpers/certs.js";
 import { installOtel } from "../helpers/otel.js";
-import { post, postJson } from "./connect-call.js";
+import { envelopes, jsonStream, post, postJson } from "./connect-call.js";
 
 const ECHO = "/fixtures.echo.v1.EchoService/Echo";
 const otel = installOtel();
@@ -79,12 +86,47 @@ describe("one interceptor list for both protocols", () => {
       expect(span?.spanContext().traceId).toBe(traceId);
       expect(span?.parentSpanContext?.spanId).toBe("b7ad6b7169203331");
       expect(span?.attributes["server.port"]).toBe(listening.port);
+      expect(span?.attributes["network.peer.address"]).toBe("127.0.0.1");
       const [failed] = await otel.waitForSpans("fixtures.echo.v1.EchoService/Missing", 1);
       expect(failed?.attributes["rpc.connect_rpc.error_code"]).toBe("unimplemented");
       const points = await otel.histogram("rpc.server.duration");
       expect(points.some((p) => p.attributes["rpc.system"] === "connect_rpc")).toBe(true);
     } finally {
       client.$close();
+      server.forceShutdown();
+      listening.close();
+    }
+  });
+});
+
+describe("tracing Connect streams", () => {
+  it("messageEvents: an rpc.message event per message sent and received, as on gRPC", async () => {
+    const server = new grpc.Server({ interceptors: [traceServerCalls({ messageEvents: true })] });
+    registerEchoServiceServer(
+      server,
+      new (class extends UnimplementedEchoServiceServer {
+        override async *bidi(requests: AsyncIterable<EchoRequest>) {
+          for await (const r of requests) yield { text: r.text };
+        }
+      })(),
+    );
+    const listening = await listen(server, "127.0.0.1:0");
+    try {
+      const res = await post(
+        listening.port,
+        "/fixtures.echo.v1.EchoService/Bidi",
+        envelopes('{"text":"a"}', '{"text":"b"}'),
+        {
+          "content-type": "application/connect+json",
+        },
+      );
+      expect(jsonStream(res.body).messages).toEqual([{ text: "a" }, { text: "b" }]);
+      const [span] = await otel.waitForSpans("fixtures.echo.v1.EchoService/Bidi", 1);
+      const events = span?.events.map(
+        (e) => `${e.attributes?.["rpc.message.type"]}#${e.attributes?.["rpc.message.id"]}`,
+      );
+      expect(events).toEqual(["RECEIVED#1", "SENT#1", "RECEIVED#2", "SENT#2"]);
+    } finally {
       server.forceShutdown();
       listening.close();
     }
@@ -185,6 +227,40 @@ describe("graceful shutdown", () => {
     client.$close();
   });
 
+  it("a gRPC stream on the shared port keeps shutdown waiting until the grace period ends it (UNAVAILABLE)", async () => {
+    const server = new grpc.Server();
+    registerEchoServiceServer(
+      server,
+      new (class extends UnimplementedEchoServiceServer {
+        override async *serverStream(_r: EchoRequest, stream: { signal: AbortSignal }) {
+          yield { text: "first" };
+          await new Promise((resolve) => stream.signal.addEventListener("abort", resolve, { once: true }));
+        }
+      })(),
+    );
+    const listening = await listen(server, "127.0.0.1:0");
+    const client = new EchoServiceClient(`127.0.0.1:${listening.port}`, grpc.credentials.createInsecure());
+    const events: string[] = [];
+    const read = (async () => {
+      try {
+        for await (const r of client.serverStream({})) events.push(`message ${r.text}`);
+        events.push("stream ended OK");
+      } catch (err) {
+        events.push(`stream failed ${(err as RpcError).codeName}: ${(err as RpcError).message}`);
+      }
+    })();
+    while (events.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await shutdownGracefully(server, { graceMs: 200, forceAfterMs: 2000 });
+    events.push("shutdown resolved");
+    await read;
+    client.$close();
+    expect(events).toEqual([
+      "message first",
+      "stream failed UNAVAILABLE: server is shutting down",
+      "shutdown resolved",
+    ]);
+  });
+
   it("a Connect stream still open after the grace period ends with unavailable", async () => {
     const server = new grpc.Server();
     registerEchoServiceServer(
@@ -197,7 +273,6 @@ describe("graceful shutdown", () => {
       })(),
     );
     const listening = await listen(server, "127.0.0.1:0");
-    const { envelopes, jsonStream } = await import("./connect-call.js");
     const call = post(listening.port, "/fixtures.echo.v1.EchoService/ServerStream", envelopes("{}"), {
       "content-type": "application/connect+json",
     });

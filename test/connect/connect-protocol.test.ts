@@ -143,6 +143,46 @@ describe("unary", () => {
   });
 });
 
+describe("GET", () => {
+  it("an rpc marked NO_SIDE_EFFECTS answers GET with the message in the query, JSON or base64 binary", async () => {
+    const json = await post(
+      listening.port,
+      `${ECHO}?encoding=json&message=${encodeURIComponent('{"text":"got"}')}&connect=v1`,
+      "",
+      {},
+      "GET",
+    );
+    expect([json.status, json.headers["content-type"], JSON.parse(json.body.toString())]).toEqual([
+      200,
+      "application/json",
+      { text: "got" },
+    ]);
+    const bytes = toBinary(EchoRequestSchema, {
+      $typeName: EchoRequestSchema.typeName,
+      text: "bin",
+      count: 0,
+      failCode: 0,
+    });
+    const bin = await post(
+      listening.port,
+      `${ECHO}?encoding=proto&base64=1&message=${Buffer.from(bytes).toString("base64url")}`,
+      "",
+      {},
+      "GET",
+    );
+    expect(fromBinary(EchoResponseSchema, bin.body).text).toBe("bin");
+    const noEncoding = await post(listening.port, `${ECHO}?message=x`, "", {}, "GET");
+    expect(noEncoding.status).toBe(400);
+  });
+
+  it("GET is refused (405) for rpcs not marked NO_SIDE_EFFECTS and for streams", async () => {
+    const old = await post(listening.port, "/fixtures.echo.v1.EchoService/Old?encoding=json&message={}", "", {}, "GET");
+    expect([old.status, old.headers.allow]).toEqual([405, "POST"]);
+    const stream = await post(listening.port, `${SERVER_STREAM}?encoding=json&message={}`, "", {}, "GET");
+    expect(stream.status).toBe(405);
+  });
+});
+
 describe("bad requests", () => {
   it("malformed JSON, wrong shapes and unknown fields are invalid_argument; a broken binary body too", async () => {
     const broken = await post(listening.port, ECHO, "{not json", { "content-type": "application/json" });
@@ -260,17 +300,60 @@ describe("streams", () => {
     expect(end).toEqual({});
   });
 
-  it("client streaming and bidi over HTTP/2 on the Connect port", async () => {
-    const port = listening.connectPort as number;
-    const upload = await http2Stream(
-      port,
-      CLIENT_STREAM,
-      envelopes(JSON.stringify({ text: "x" }), JSON.stringify({ text: "y" })),
-    );
-    expect(jsonStream(upload.body).messages).toEqual([{ text: "x,y", index: 2 }]);
-    const bidi = await http2Stream(port, BIDI, envelopes(JSON.stringify({ text: "p" }), JSON.stringify({ text: "q" })));
-    expect(bidi.status).toBe(200);
-    expect(jsonStream(bidi.body).messages).toEqual([{ text: "p" }, { text: "q", index: 1 }]);
+  it("client streaming and bidi over HTTP/2, on the gRPC port and on the Connect-only port", async () => {
+    for (const port of [listening.port, listening.connectPort as number]) {
+      const upload = await http2Stream(
+        port,
+        CLIENT_STREAM,
+        envelopes(JSON.stringify({ text: "x" }), JSON.stringify({ text: "y" })),
+      );
+      expect(jsonStream(upload.body).messages).toEqual([{ text: "x,y", index: 2 }]);
+      const bidi = await http2Stream(
+        port,
+        BIDI,
+        envelopes(JSON.stringify({ text: "p" }), JSON.stringify({ text: "q" })),
+      );
+      expect(bidi.status).toBe(200);
+      expect(jsonStream(bidi.body).messages).toEqual([{ text: "p" }, { text: "q", index: 1 }]);
+    }
+  });
+
+  it("one HTTP/2 connection carries gRPC and Connect streams side by side", async () => {
+    const { connect } = await import("node:http2");
+    const session = connect(`http://127.0.0.1:${listening.port}`);
+    try {
+      const call = (headers: Record<string, string>, body: Buffer) =>
+        new Promise<{ status: number; body: Buffer; trailers: Record<string, unknown> }>((resolve, reject) => {
+          const stream = session.request({ ":method": "POST", ":path": ECHO, ...headers });
+          let status = 0;
+          let trailers: Record<string, unknown> = {};
+          const chunks: Buffer[] = [];
+          stream.on("response", (h) => (status = Number(h[":status"])));
+          stream.on("trailers", (t) => (trailers = t));
+          stream.on("data", (c: Buffer) => chunks.push(c));
+          stream.on("end", () => resolve({ status, body: Buffer.concat(chunks), trailers }));
+          stream.on("error", reject);
+          stream.end(body);
+        });
+      const request = toBinary(EchoRequestSchema, {
+        $typeName: EchoRequestSchema.typeName,
+        text: "mixed",
+        count: 0,
+        failCode: 0,
+      });
+      const [grpcAnswer, connectAnswer] = await Promise.all([
+        call({ "content-type": "application/grpc", te: "trailers" }, envelopes(request)),
+        call({ "content-type": "application/json" }, Buffer.from(JSON.stringify({ text: "mixed" }))),
+      ]);
+      expect(grpcAnswer.trailers["grpc-status"]).toBe("0");
+      expect(fromBinary(EchoResponseSchema, frames(grpcAnswer.body)[0]?.payload ?? new Uint8Array()).text).toBe(
+        "mixed",
+      );
+      expect(connectAnswer.status).toBe(200);
+      expect(JSON.parse(connectAnswer.body.toString())).toEqual({ text: "mixed" });
+    } finally {
+      session.close();
+    }
   });
 
   it("a truncated envelope is invalid_argument, and the server goes on answering", async () => {
@@ -307,6 +390,14 @@ describe("one configuration for both protocols", () => {
     const interceptor = observeServerCalls(() => {});
     const s = new grpc.Server({ interceptors: [interceptor] });
     expect((s as unknown as { interceptors: unknown }).interceptors).toEqual([interceptor]);
+  });
+
+  it("control: a connection injector's HTTP/2 server is grpc-js's last, with one 'stream' listener (upstream/grpc-stream-router.ts)", () => {
+    const s = new grpc.Server();
+    s.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const servers = (s as unknown as { http2Servers: Map<{ listeners(e: string): unknown[] }, unknown> }).http2Servers;
+    expect(servers.size).toBe(1);
+    expect([...servers.keys()][0]?.listeners("stream")).toHaveLength(1);
   });
 });
 

@@ -2,6 +2,8 @@
 // from it and installed from that tarball, its own tests (both brokers), typecheck, then its
 // server and command-line clients against a real redis-server: two instances sharing Redis,
 // Redis restarted under connected subscribers, and etcd discovery.
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, tempDirs } from "../helpers/cli.js";
@@ -87,6 +89,47 @@ test("no Redis: the in-memory broker with a one-line warning; the demo client go
   expect(client.status).toBe(0);
   expect(await server.stop()).toBe(0);
 });
+
+test("the README's curl line and Python subscriber work as printed on the gRPC port (Connect)", async () => {
+  const readme = readFileSync(join(project, "README.md"), "utf8");
+  const curl = readme.split("\n").filter((line) => line.startsWith("curl "));
+  const python = [...readme.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  expect([curl.length, python.length]).toEqual([1, 1]);
+  const server = startServer({ BROKER: "", REDIS_URL: "" });
+  const address = await server.address();
+  const here = (text: string) => text.replaceAll("127.0.0.1:50051", address);
+  const health = spawnSync("sh", ["-c", here(curl[0] as string)], { encoding: "utf8", timeout: 30_000 });
+  expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
+  const subscriber = spawn("python3", ["-c", here(python[0] as string)], { stdio: ["ignore", "pipe", "pipe"] });
+  let printed = "";
+  subscriber.stdout.on("data", (c: Buffer) => (printed += c));
+  subscriber.stderr.on("data", (c: Buffer) => (printed += c));
+  try {
+    // Published over Connect too (client streaming, one message), until the subscription is in place.
+    for (let i = 0; i < 100 && !printed.includes("[news] hi"); i++) {
+      await publishOverConnect(address, { topic: "news", message: "hi" });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(printed).toMatch(/^(\[news\] hi\n)+$/);
+  } finally {
+    subscriber.kill("SIGKILL");
+  }
+  expect(await server.stop()).toBe(0);
+}, 60_000);
+
+/** One Publish call over Connect (HTTP/1.1, application/connect+json): its reply message. */
+async function publishOverConnect(address: string, message: object): Promise<unknown> {
+  const json = Buffer.from(JSON.stringify(message));
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(json.length, 1);
+  const res = await fetch(`http://${address}/pubsub.v1.PubSub/Publish`, {
+    method: "POST",
+    headers: { "content-type": "application/connect+json" },
+    body: Buffer.concat([head, json]),
+  });
+  const body = Buffer.from(await res.arrayBuffer());
+  return JSON.parse(body.subarray(5, 5 + body.readUInt32BE(1)).toString());
+}
 
 describe("two instances on one Redis, registered in etcd", () => {
   let etcd: EtcdServer;

@@ -4,7 +4,7 @@
 // find it as etcd:///chat.v1.ChatService. Users meet through the broker (BROKER, REDIS_URL), so
 // several instances on one Redis are one room. Every setting is in src/config.ts.
 import * as grpc from "@grpc/grpc-js";
-import { addHealthService, addReflection, observeServerCalls, shutdownGracefully } from "@rpcgen/runtime";
+import { addHealthService, addReflection, listen, observeServerCalls, shutdownGracefully } from "@rpcgen/runtime";
 import { type Registration, registerInstance } from "@rpcgen/runtime/discovery";
 import { openBroker } from "./broker.js";
 import { ChatRoom } from "./chat-room.js";
@@ -43,11 +43,9 @@ addHealthService(server);
 // Server reflection, so `buf curl` and grpcurl can list and call the services (REFLECTION=0: off).
 if (config.reflection) addReflection(server);
 
-const port = await new Promise<number>((resolve, reject) =>
-  server.bindAsync(`${config.host}:${config.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-    err ? reject(err) : resolve(bound),
-  ),
-).catch((err: Error) => {
+// gRPC, and the Connect protocol on the same port from the same handlers: curl, fetch and
+// Python's urllib can call it with JSON over HTTP/1.1 (see README.md).
+const { port } = await listen(server, `${config.host}:${config.port}`).catch((err: Error) => {
   console.error(`cannot listen on ${config.host}:${config.port}: ${err.message}`);
   process.exit(1);
 });

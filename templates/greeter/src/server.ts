@@ -3,7 +3,7 @@
 // reflection beside Greeter; with ETCD_ENDPOINTS set it also registers in etcd, so clients find
 // it as etcd:///greeter.v1.Greeter. Every setting is in src/config.ts.
 import * as grpc from "@grpc/grpc-js";
-import { addHealthService, addReflection, observeServerCalls, shutdownGracefully } from "@rpcgen/runtime";
+import { addHealthService, addReflection, listen, observeServerCalls, shutdownGracefully } from "@rpcgen/runtime";
 import { type Registration, registerInstance } from "@rpcgen/runtime/discovery";
 import { loadConfigOrExit } from "./config.js";
 import { GreeterServiceName, registerGreeterServer } from "./gen/greeter/v1/greeter_rpc.js";
@@ -27,11 +27,9 @@ addHealthService(server);
 // Server reflection, so `buf curl` and grpcurl can list and call the services (REFLECTION=0: off).
 if (config.reflection) addReflection(server);
 
-const port = await new Promise<number>((resolve, reject) =>
-  server.bindAsync(`${config.host}:${config.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-    err ? reject(err) : resolve(bound),
-  ),
-).catch((err: Error) => {
+// gRPC, and the Connect protocol on the same port from the same handlers: curl, fetch and
+// Python's urllib can call it with JSON over HTTP/1.1 (see README.md).
+const { port } = await listen(server, `${config.host}:${config.port}`).catch((err: Error) => {
   console.error(`cannot listen on ${config.host}:${config.port}: ${err.message}`);
   process.exit(1);
 });

@@ -1,28 +1,30 @@
 // The project's own tests (`npm test`): a real server on a free loopback port, called by the
-// generated client. Node's built-in test runner, run through tsx.
+// generated client over gRPC and by fetch over Connect (JSON over HTTP/1.1) on the same port.
+// Node's built-in test runner, run through tsx.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { Code, RpcError } from "@rpcgen/runtime";
+import { Code, listen, RpcError } from "@rpcgen/runtime";
 import { GreeterClient, registerGreeterServer } from "../src/gen/greeter/v1/greeter_rpc.js";
 import { GreeterService } from "../src/greeter.js";
 
 const server = new grpc.Server();
 let client: GreeterClient;
+let close: () => void;
+let url: string;
 
 before(async () => {
   registerGreeterServer(server, new GreeterService("test"));
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  client = new GreeterClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const listening = await listen(server, "127.0.0.1:0");
+  close = listening.close;
+  client = new GreeterClient(`127.0.0.1:${listening.port}`, grpc.credentials.createInsecure());
+  url = `http://127.0.0.1:${listening.port}/greeter.v1.Greeter/SayHello`;
 });
 
 after(async () => {
   client.$close();
   await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  close();
 });
 
 test("SayHello greets by name", async () => {
@@ -43,4 +45,16 @@ test("an empty name is INVALID_ARGUMENT", async () => {
     assert.equal(err.message, "name must not be empty");
     return true;
   });
+});
+
+test("the same port answers JSON over HTTP (Connect), as curl and browsers call it", async () => {
+  const post = (body: unknown) =>
+    fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const ok = await post({ name: "Ada" });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), { message: "Hello, Ada!" });
+  assert.equal(ok.headers.get("trailer-served-by"), "test");
+  const bad = await post({ name: "" });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await bad.json(), { code: "invalid_argument", message: "name must not be empty" });
 });

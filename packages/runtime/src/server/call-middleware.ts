@@ -13,8 +13,14 @@ export interface CallInfo {
   readonly metadata: grpc.Metadata;
   /** The client's address, e.g. `ipv4:127.0.0.1:53012`. */
   readonly peer: string;
+  /** The server's side of the connection. */
   readonly localAddress: string | undefined;
   readonly localPort: number | undefined;
+  /** The client's side of the connection. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** Calls `listener` for each message of a streaming call, as it is sent or received. */
+  onMessage(listener: (type: "SENT" | "RECEIVED") => void): void;
 }
 
 /** How a call ended, as its status. */

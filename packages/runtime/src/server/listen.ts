@@ -4,6 +4,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { type ServerTlsOptions, serverTlsCredentials } from "../shared/tls.js";
+import { routeOtherStreams, sessionsClosed } from "../upstream/grpc-stream-router.js";
 import { type ConnectHandler, type ConnectOptions, connectHandler } from "./connect/connect-handler.js";
 import { serverState } from "./server-state.js";
 
@@ -14,9 +15,9 @@ export interface ListenOptions {
    */
   tls?: ServerTlsOptions;
   /**
-   * The Connect protocol beside gRPC (default on): HTTP/1.1 requests on the gRPC port are
-   * Connect calls. `port` opens a second port for Connect alone, over HTTP/1.1 and HTTP/2, for
-   * what the shared port cannot do (Connect over HTTP/2: full-duplex bidi). `false`: gRPC only.
+   * The Connect protocol beside gRPC (default on), on the same port. `port` opens a second
+   * port that serves Connect alone (HTTP/1.1 and HTTP/2), e.g. to expose only Connect through a
+   * proxy. `false`: gRPC only.
    */
   connect?: (ConnectOptions & { port?: number }) | false;
 }
@@ -39,8 +40,8 @@ const FIRST_BYTES_MS = 30_000;
  * protocol from the same handlers, so that `curl`, `fetch`, Python's standard library and
  * `buf curl --protocol connect` can call the service. HTTP/2 connections (the client preface,
  * or ALPN `h2`) go to grpc-js, which keeps its own flow control, keepalive, limits and
- * channelz; HTTP/1.1 connections go to the Connect handler. One HTTP/2 connection cannot carry
- * both, so Connect over HTTP/2 needs `connect.port`.
+ * channelz, and hands on every stream that is not `application/grpc` to the Connect handler
+ * (see upstream/grpc-stream-router.ts); HTTP/1.1 connections go to the Connect handler.
  *
  * The server's interceptors run for both protocols: rpcgen's own (`bearerAuth`,
  * `observeServerCalls`, `traceServerCalls`) carry a Connect counterpart, and an interceptor
@@ -58,6 +59,7 @@ export async function listen(server: grpc.Server, address: string, options: List
   const connect = options.connect ?? {};
   const handler = connectHandler(server, connect);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const grpcSessionsClosed = sessionsClosed(routeOtherStreams(server, handler));
   const sides = new ConnectSides(handler);
   const listeners: net.Server[] = [];
   const main = routedListener(options.tls, (socket, h2) =>
@@ -83,7 +85,8 @@ export async function listen(server: grpc.Server, address: string, options: List
   const extraListener = {
     drain: () => {
       closeListeners();
-      return sides.drain();
+      // grpc-js closes its sessions (GOAWAY) but cannot wait for them here: see sessionsClosed.
+      return Promise.all([sides.drain(), grpcSessionsClosed()]).then(() => undefined);
     },
     destroy: () => {
       closeListeners();
@@ -177,17 +180,27 @@ function routedListener(
     // A reset before the first bytes must not become an unhandled 'error'.
     socket.on("error", () => socket.destroy());
     socket.setTimeout(FIRST_BYTES_MS, () => socket.destroy());
-    socket.once("data", (chunk: Buffer) => {
+    let first: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      first = first.length === 0 ? chunk : Buffer.concat([first, chunk]);
+      // Bytes may trickle in (a proxy, a slow link): decide once they can tell, not on the first chunk.
+      const seen = first.subarray(0, PREFACE.length);
+      const h2 = seen.equals(PREFACE.subarray(0, seen.length));
+      if (h2 && seen.length < PREFACE.length) return;
+      socket.off("data", onData);
       socket.setTimeout(0);
       socket.pause();
-      socket.unshift(chunk);
-      const h2 = chunk.subarray(0, 4).toString("latin1") === "PRI ";
+      socket.unshift(first);
       route(socket, h2);
       // HTTP/2 reads what was put back itself; the HTTP/1.1 parser needs the flow resumed.
       if (!h2) socket.resume();
-    });
+    };
+    socket.on("data", onData);
   });
 }
+
+/** The start of the HTTP/2 client preface; no HTTP/1.1 request line starts so. */
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n", "latin1");
 
 function listenOn(server: net.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -214,9 +227,9 @@ async function bindGrpcOnly(
   return { host, port: bound, connectPort: undefined, close: () => server.unbind(`${hostPart}:${bound}`) };
 }
 
-/** `host:port` or `[v6]:port`. */
+/** `host:port`, `[v6]:port`, or `v6:port` (`:::50051`: the port is after the last colon). */
 function parseAddress(address: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
+  const match = /^(?:\[([^\]]+)\]|(.*)):(\d{1,5})$/.exec(address);
   const port = Number(match?.[3]);
   if (match === null || port > 65535) throw new TypeError(`address "${address}" is not host:port`);
   return { host: match[1] ?? match[2] ?? "", port };

@@ -55,6 +55,8 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
   #headSent = false;
   #answered = false;
   readonly #onEnd: (call: ConnectCall) => void;
+  /** Listeners of each message (tracing's message events); none in the common case. */
+  readonly messageListeners: ((type: "SENT" | "RECEIVED") => void)[] = [];
 
   constructor(init: {
     req: ConnectRequest;
@@ -177,6 +179,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
       return Promise.reject(err);
     }
     this.#startStream();
+    for (const listener of this.messageListeners) listener("SENT");
     return this.#res.write(envelope(0, payload)) ? SENT : this.#drained();
   }
 

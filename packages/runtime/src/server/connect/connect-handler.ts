@@ -236,6 +236,9 @@ function callInfo(call: ConnectCall, req: ConnectRequest): CallInfo {
     peer: call.peer,
     localAddress: req.socket.localAddress,
     localPort: req.socket.localPort,
+    remoteAddress: req.socket.remoteAddress,
+    remotePort: req.socket.remotePort,
+    onMessage: (listener) => call.messageListeners.push(listener),
   };
 }
 
@@ -321,8 +324,15 @@ function runHandler(
   }
   const dead = () => (call.answered ? (call.reason ?? new RpcError(Code.CANCELLED, "call ended")) : undefined);
   const input: Promise<unknown> = method.requestStream
-    ? Promise.resolve(new ConnectRequestStream(req as AsyncIterable<Uint8Array>, method.input, codec, maxBytes, dead))
-    : onlyMessage(req as AsyncIterable<Uint8Array>, maxBytes).then((bytes) => codec.parse(method.input, bytes));
+    ? Promise.resolve(
+        new ConnectRequestStream(req as AsyncIterable<Uint8Array>, method.input, codec, maxBytes, dead, () => {
+          for (const listener of call.messageListeners) listener("RECEIVED");
+        }),
+      )
+    : onlyMessage(req as AsyncIterable<Uint8Array>, maxBytes).then((bytes) => {
+        for (const listener of call.messageListeners) listener("RECEIVED");
+        return codec.parse(method.input, bytes);
+      });
   input
     .then(async (request) => {
       const result = handler(request, call);

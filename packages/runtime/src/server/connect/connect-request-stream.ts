@@ -14,6 +14,7 @@ export class ConnectRequestStream<I extends DescMessage> implements RequestStrea
   readonly #schema: I;
   readonly #codec: MessageCodec;
   readonly #dead: () => RpcError | undefined;
+  readonly #received: () => void;
 
   constructor(
     body: AsyncIterable<Uint8Array>,
@@ -21,11 +22,13 @@ export class ConnectRequestStream<I extends DescMessage> implements RequestStrea
     codec: MessageCodec,
     maxBytes: number,
     dead: () => RpcError | undefined,
+    received: () => void,
   ) {
     this.#envelopes = readEnvelopes(body, maxBytes);
     this.#schema = schema;
     this.#codec = codec;
     this.#dead = dead;
+    this.#received = received;
   }
 
   async recv(): Promise<MessageShape<I> | undefined> {
@@ -44,6 +47,7 @@ export class ConnectRequestStream<I extends DescMessage> implements RequestStrea
         "protocol error: compressed message without a connect-content-encoding",
       );
     }
+    this.#received();
     return this.#codec.parse(this.#schema, next.value.payload);
   }
 
