@@ -1,6 +1,5 @@
-// The same clients over TLS, where listen() routes each connection by ALPN: `h2` to grpc-js,
-// `http/1.1` (or none) to Connect. Clients that offer h2 get grpc-js on the shared port, so
-// Connect over HTTP/2 with TLS needs the Connect port, as over plaintext.
+// The same clients over TLS, where listen() routes each connection by ALPN: `h2` to grpc-js
+// (which hands streams that are not gRPC to Connect), `http/1.1` (or none) to Connect.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -90,9 +89,11 @@ describe.skipIf(curl === undefined)("curl over TLS on the shared port", () => {
     expect(JSON.parse(stdout)).toEqual(await viaGrpc("tls curl"));
   });
 
-  it("without --http1.1 curl negotiates h2 and reaches grpc-js, which refuses JSON (415): the documented limit", async () => {
-    const { stdout } = await curlEcho("tls curl", "-o", "/dev/null", "-w", "%{http_version} %{http_code}");
-    expect(stdout).toBe("2 415");
+  it("without --http1.1 curl negotiates h2, and grpc-js hands the Connect stream on", async () => {
+    const { stdout } = await curlEcho("tls curl h2", "--fail-with-body", "-w", "\n%{http_version}");
+    const [body, version] = stdout.split("\n");
+    expect(version).toBe("2");
+    expect(JSON.parse(body ?? "")).toEqual(await viaGrpc("tls curl h2"));
   });
 });
 
@@ -127,10 +128,13 @@ describe("connect-node's createConnectTransport over TLS", () => {
     expect(got).toEqual(want);
   });
 
-  it("HTTP/2 (ALPN h2) on the Connect port: bidi, as the gRPC client", async () => {
+  it.each([
+    ["the shared port", () => shared],
+    ["the Connect port", () => connectOnly],
+  ])("HTTP/2 (ALPN h2) on %s: bidi, as the gRPC client", async (_, base) => {
     const client = createClient(
       EchoService,
-      createConnectTransport({ baseUrl: connectOnly, httpVersion: "2", nodeOptions: { ca } }),
+      createConnectTransport({ baseUrl: base(), httpVersion: "2", nodeOptions: { ca } }),
     );
     const requests = [{ text: "a" }, { text: "b" }];
     const got = [];
@@ -170,14 +174,8 @@ describe("buf curl --protocol connect over TLS", () => {
     expect(JSON.parse(stdout)).toEqual(await viaGrpc("tls buf"));
   });
 
-  it("on the shared port it prefers h2 and reaches grpc-js (415): the documented limit", async () => {
-    const failed = await bufCurl(shared).then(
-      () => undefined,
-      (e: { stderr: string }) => e,
-    );
-    expect(JSON.parse(failed?.stderr ?? "{}")).toMatchObject({
-      code: "unknown",
-      message: "415 Unsupported Media Type",
-    });
+  it("on the shared port (h2 by ALPN, beside gRPC): unary, as the gRPC client", async () => {
+    const { stdout } = await bufCurl(shared);
+    expect(JSON.parse(stdout)).toEqual(await viaGrpc("tls buf"));
   });
 });

@@ -203,31 +203,37 @@ describe("buf curl, HTTP/2", () => {
     expect(documents(stdout)).toEqual([{ text: "grpc via buf" }]);
   });
 
-  it("--protocol connect on the Connect port streams bidi", async () => {
-    const requests = [{ text: "p" }, { text: "q" }];
-    const { stdout } = await bufCurl({
-      method: "Bidi",
-      data: requests,
-      protocol: "connect",
-      base: server.connectH2Url,
-      flags: ["--http2-prior-knowledge", "--emit-defaults"],
+  // grpc-js hands streams that are not gRPC on the shared port to Connect; the Connect port has no gRPC at all.
+  describe.each([
+    ["the shared port", () => server.connectUrl],
+    ["the Connect port", () => server.connectH2Url],
+  ])("--protocol connect --http2-prior-knowledge on %s", (_, base) => {
+    it("streams bidi, as the gRPC client", async () => {
+      const requests = [{ text: "p" }, { text: "q" }];
+      const { stdout } = await bufCurl({
+        method: "Bidi",
+        data: requests,
+        protocol: "connect",
+        base: base(),
+        flags: ["--http2-prior-knowledge", "--emit-defaults"],
+      });
+      const viaGrpc = [];
+      for await (const r of grpcClient.bidi(requests)) viaGrpc.push({ text: r.text, index: r.index });
+      expect(documents(stdout)).toEqual(viaGrpc);
     });
-    const viaGrpc = [];
-    for await (const r of grpcClient.bidi(requests)) viaGrpc.push({ text: r.text, index: r.index });
-    expect(documents(stdout)).toEqual(viaGrpc);
-  });
 
-  it("--protocol connect on the Connect port streams from the client", async () => {
-    const requests = [{ text: "p" }, { text: "q" }, { text: "r" }];
-    const { stdout } = await bufCurl({
-      method: "ClientStream",
-      data: requests,
-      protocol: "connect",
-      base: server.connectH2Url,
-      flags: ["--http2-prior-knowledge"],
+    it("streams from the client, as the gRPC client", async () => {
+      const requests = [{ text: "p" }, { text: "q" }, { text: "r" }];
+      const { stdout } = await bufCurl({
+        method: "ClientStream",
+        data: requests,
+        protocol: "connect",
+        base: base(),
+        flags: ["--http2-prior-knowledge"],
+      });
+      const viaGrpc = await grpcClient.clientStream(requests);
+      expect(documents(stdout)).toEqual([{ text: viaGrpc.text, index: viaGrpc.index }]);
     });
-    const viaGrpc = await grpcClient.clientStream(requests);
-    expect(documents(stdout)).toEqual([{ text: viaGrpc.text, index: viaGrpc.index }]);
   });
 });
 
@@ -327,10 +333,13 @@ describe.each([
   });
 });
 
-describe("connect-node's createConnectTransport, HTTP/2 on the Connect port", () => {
+describe.each([
+  ["the shared port", () => server.connectUrl],
+  ["the Connect port", () => server.connectH2Url],
+])("connect-node's createConnectTransport, HTTP/2 on %s", (_, base) => {
   let client: Client<typeof EchoService>;
   beforeAll(() => {
-    client = createClient(EchoService, createConnectTransport({ baseUrl: server.connectH2Url, httpVersion: "2" }));
+    client = createClient(EchoService, createConnectTransport({ baseUrl: base(), httpVersion: "2" }));
   });
 
   it("streams from the client, as the gRPC client does", async () => {

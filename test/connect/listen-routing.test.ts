@@ -59,11 +59,9 @@ afterAll(async () => {
   await shutdownGracefully(server, { graceMs: 500, forceAfterMs: 500 });
 });
 
-// KNOWN BUG, reported to the lead (listen.ts is theirs): routedListener decides on the first
-// chunk alone, so a first read shorter than "PRI " goes to HTTP/1.1 and the gRPC client gets
-// UNAVAILABLE (Protocol error). `it.fails` keeps the suite green until the fix (buffer until 4
-// bytes, or until they stop matching "PRI "); then this turns red: make it `it`.
-it.fails("a gRPC client whose HTTP/2 preface arrives a byte at a time reaches grpc-js", async () => {
+// Failed before 504162f (the first chunk alone decided, so a first read shorter than "PRI "
+// went to HTTP/1.1 and the gRPC client got UNAVAILABLE, "Protocol error").
+it("a gRPC client whose HTTP/2 preface arrives a byte at a time reaches grpc-js", async () => {
   const client = new EchoServiceClient(`127.0.0.1:${proxyPort}`, grpc.credentials.createInsecure());
   try {
     expect((await client.echo({ text: "trickled" }, { timeoutMs: 5000 })).text).toBe("trickled");
