@@ -1,13 +1,16 @@
 // Bad input to the Connect side of the shared port, sent raw: each request gets an HTTP status
 // and a Connect error code, never a crash, a reset or silence, and the server keeps answering
 // both protocols afterwards. Then a bounded, seeded loop of random bodies does the same.
+
+import type { ClientHttp2Session } from "node:http2";
+import * as http2 from "node:http2";
 import { Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { listen, shutdownGracefully } from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
-import { envelope, type Outcome, outcome, type RawRequest, rawPost } from "../helpers/connect-raw.js";
+import { envelope, type Outcome, outcome, type RawRequest, rawH2Post, rawPost } from "../helpers/connect-raw.js";
 import { TestEcho } from "../runtime/echo-impl.js";
 
 const MAX = 1024;
@@ -276,47 +279,97 @@ describe("clients that leave or hurry", () => {
   });
 });
 
-describe("random bodies (seeded, bounded)", () => {
-  it("each gets a well-formed status; the server stays up", async () => {
-    const seed = Number(process.env.FUZZ_SEED ?? 0x5eed);
-    const random = mulberry32(seed);
-    const types = [
-      "application/json",
-      "application/proto",
-      "application/connect+json",
-      "application/connect+proto",
-      "application/json; charset=utf-8",
-    ];
-    const paths = [ECHO, STREAM, "/fixtures.echo.v1.EchoService/ClientStream", "/fixtures.echo.v1.EchoService/Bidi"];
-    const valid = envelope(utf8('{"text":"r","count":1}'));
-    // FUZZ_COUNT and FUZZ_MS widen a local hunt; the defaults keep the suite short.
-    const count = Number(process.env.FUZZ_COUNT ?? 300);
-    const deadline = Date.now() + Number(process.env.FUZZ_MS ?? 8000);
-    let sent = 0;
-    for (; sent < count && Date.now() < deadline; sent++) {
-      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-      let body: Buffer;
-      if (random() < 0.5) {
-        body = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
-      } else {
-        // A valid envelope with a few bytes changed: the interesting half of the input space.
-        body = Buffer.from(valid);
-        for (let i = 0; i < 1 + Math.floor(random() * 3); i++) {
-          body[Math.floor(random() * body.length)] = Math.floor(random() * 256);
-        }
+/**
+ * Random bodies from `FUZZ_SEED` (FUZZ_COUNT and FUZZ_MS widen a local hunt; the defaults keep
+ * the suite short), each sent with `send`: every one must get a well-formed Connect answer.
+ */
+async function randomRequests(send: (req: RawRequest) => Promise<Outcome>, types: readonly string[]): Promise<number> {
+  const seed = Number(process.env.FUZZ_SEED ?? 0x5eed);
+  const random = mulberry32(seed);
+  const paths = [ECHO, STREAM, "/fixtures.echo.v1.EchoService/ClientStream", "/fixtures.echo.v1.EchoService/Bidi"];
+  const valid = envelope(utf8('{"text":"r","count":1}'));
+  const count = Number(process.env.FUZZ_COUNT ?? 300);
+  const deadline = Date.now() + Number(process.env.FUZZ_MS ?? 8000);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  let sent = 0;
+  for (; sent < count && Date.now() < deadline; sent++) {
+    let body: Buffer;
+    if (random() < 0.5) {
+      body = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+    } else {
+      // A valid envelope with a few bytes changed: the interesting half of the input space.
+      body = Buffer.from(valid);
+      for (let i = 0; i < 1 + Math.floor(random() * 3); i++) {
+        body[Math.floor(random() * body.length)] = Math.floor(random() * 256);
       }
-      const request = { path: pick(paths), contentType: pick(types), body };
-      const label = `seed ${seed}, request ${sent}: ${request.contentType} ${request.path} ${body.toString("hex")}`;
-      const res = await send(request).catch((e: unknown) => {
-        throw new Error(`${label}: ${String(e)}`);
-      });
-      // Bad bytes are the client's fault: never a 5xx, never internal. A 415 (a content type
-      // the method does not take) may carry `unknown`, what Connect clients infer from a 415.
-      expect(res.status, label).toBeLessThan(500);
-      if (res.status !== 415)
-        expect(["ok", "invalid_argument", "resource_exhausted", "unimplemented"], label).toContain(res.code);
     }
-    expect(sent).toBeGreaterThan(20);
+    const request = { path: pick(paths), contentType: pick(types), body };
+    const label = `seed ${seed}, request ${sent}: ${request.contentType} ${request.path} ${body.toString("hex")}`;
+    const res = await send(request).catch((e: unknown) => {
+      throw new Error(`${label}: ${String(e)}`);
+    });
+    // Bad bytes are the client's fault: never a 5xx, never internal. A 415 (a content type
+    // the method does not take) may carry `unknown`, what Connect clients infer from a 415.
+    expect(res.status, label).toBeLessThan(500);
+    if (res.status !== 415)
+      expect(["ok", "invalid_argument", "resource_exhausted", "unimplemented"], label).toContain(res.code);
+  }
+  return sent;
+}
+
+const CONNECT_TYPES = [
+  "application/json",
+  "application/proto",
+  "application/connect+json",
+  "application/connect+proto",
+  "application/json; charset=utf-8",
+];
+
+describe("random bodies (seeded, bounded)", () => {
+  it("over HTTP/1.1: each gets a well-formed status; the server stays up", async () => {
+    expect(await randomRequests(send, CONNECT_TYPES)).toBeGreaterThan(20);
+    await stillServes();
+  });
+});
+
+describe("over HTTP/2 on the shared port, where grpc-js hands streams that are not gRPC to Connect", () => {
+  let session: ClientHttp2Session;
+  beforeAll(async () => {
+    session = http2.connect(`http://127.0.0.1:${server.port}`);
+    session.on("error", () => {});
+    await new Promise((resolve) => session.once("connect", resolve));
+  });
+  afterAll(() => session?.close());
+
+  const sendH2 = async (req: RawRequest): Promise<Outcome> =>
+    outcome(await rawH2Post(session, { ...req, headers: { ...VERSION, ...req.headers } }));
+
+  it.each([
+    ["malformed JSON", unaryJson(utf8('{"text":')), 400, "invalid_argument"],
+    ["an unknown field", unaryJson(utf8('{"text":"x","bogus":1}')), 400, "invalid_argument"],
+    [
+      "a body over the limit",
+      unaryJson(utf8(JSON.stringify({ text: "x".repeat(MAX * 2) }))),
+      429,
+      "resource_exhausted",
+    ],
+    ["a truncated envelope", streamJson(envelope(utf8('{"text":"x"}')).subarray(0, 8)), 200, "invalid_argument"],
+    ["a 4 GiB length claim", streamJson(envelope(utf8("{}"), 0, 0xffff_ffff)), 200, "resource_exhausted"],
+    ["an unknown method", { ...unaryJson(utf8("{}")), path: "/no.such.Service/Echo" }, 404, "unimplemented"],
+  ])("%s: the same answer as over HTTP/1.1", async (_, req, status, code) => {
+    expect(await sendH2(req)).toMatchObject({ status, code });
+  });
+
+  it("a 4 GiB claim is answered while the stream stays open", async () => {
+    const req = { ...streamJson(envelope(utf8("{}"), 0, 0xffff_ffff)), keepOpen: true, timeoutMs: 5000 };
+    expect(await sendH2(req)).toMatchObject({ code: "resource_exhausted" });
+  });
+
+  it("random bodies, content types with and without a type at all, on one session; gRPC still answers", async () => {
+    expect(
+      await randomRequests(sendH2, [...CONNECT_TYPES, "text/plain", "application/grpc-web+proto"]),
+    ).toBeGreaterThan(20);
+    expect(await sendH2(unaryJson(utf8('{"text":"same session"}')))).toEqual({ status: 200, code: "ok", messages: 1 });
     await stillServes();
   });
 });

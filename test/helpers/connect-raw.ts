@@ -3,6 +3,9 @@
 // Connect's outcome (an HTTP status plus the error code of the error JSON or of the
 // end-of-stream envelope).
 import { request } from "node:http";
+import { type ClientHttp2Session, constants } from "node:http2";
+
+const { NGHTTP2_CANCEL } = constants;
 
 export interface RawResponse {
   status: number;
@@ -99,4 +102,29 @@ export function outcome(res: RawResponse): Outcome {
   const json = JSON.parse(res.body.toString("utf8")) as { code?: unknown; message?: unknown };
   if (typeof json.code !== "string") throw new Error(`error JSON without a code: ${res.body.toString("utf8")}`);
   return { status: res.status, code: json.code, messages: 0 };
+}
+
+/** One POST as a stream of an HTTP/2 session (h2c); rejects on a reset or a timeout. */
+export function rawH2Post(session: ClientHttp2Session, req: RawRequest): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ":method": "POST", ":path": req.path, ...req.headers };
+    if (req.contentType !== undefined) headers["content-type"] = req.contentType;
+    const stream = session.request(headers);
+    const chunks: Buffer[] = [];
+    let status = 0;
+    let responseHeaders: Record<string, string | string[] | undefined> = {};
+    stream.on("response", (h) => {
+      status = Number(h[":status"]);
+      responseHeaders = h;
+    });
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("end", () => resolve({ status, headers: responseHeaders, body: Buffer.concat(chunks) }));
+    stream.on("error", reject);
+    stream.setTimeout(req.timeoutMs ?? 10_000, () => stream.close(NGHTTP2_CANCEL));
+    stream.on("close", () => {
+      if (status === 0) reject(new Error(`stream ${req.path} closed without a response (code ${stream.rstCode})`));
+    });
+    if (req.body !== undefined && req.body.length > 0) stream.write(req.body);
+    if (!req.keepOpen) stream.end();
+  });
 }
