@@ -7,6 +7,7 @@
 //
 // Other flags: --runs N, --trials N (per scenario and run), --ms N (time limit of each trial), --variants a,b, --scenarios x,y, --no-memory, --memory-only, --no-plugin,
 // --protocol connect (the Connect protocol over HTTP/1.1: rpcgen's listen() against connect-node's server),
+// --protocol connect-h2 (the same over HTTP/2, every scenario),
 // --cpu-prof (profiles of every child into bench/profiles),
 // --json FILE (raw samples).
 
@@ -34,8 +35,7 @@ import {
 import { isScenarioName, type Measure, SCENARIO_NAMES, type ScenarioName } from "./lib/scenarios.js";
 import {
   BASELINE,
-  CONNECT_BASELINE,
-  CONNECT_VARIANTS,
+  CONNECT_RUNS,
   isVariantName,
   OVERHEAD_VARIANTS,
   VARIANT_NAMES,
@@ -123,10 +123,13 @@ function parseArgs(argv: string[]) {
     return names as T[];
   };
   const protocol = value("--protocol") ?? "grpc";
-  if (protocol !== "grpc" && protocol !== "connect") throw new Error(`--protocol: grpc or connect, not ${protocol}`);
-  const connect = protocol === "connect";
-  const variants = connect
-    ? list("--variants", CONNECT_VARIANTS, isVariantName)
+  if (protocol !== "grpc" && !Object.hasOwn(CONNECT_RUNS, protocol)) {
+    throw new Error(`--protocol: grpc, ${Object.keys(CONNECT_RUNS).join(" or ")}, not ${protocol}`);
+  }
+  const connectRun = protocol === "grpc" ? undefined : CONNECT_RUNS[protocol as keyof typeof CONNECT_RUNS];
+  const connect = connectRun !== undefined;
+  const variants = connectRun
+    ? list("--variants", [connectRun.ours, connectRun.again, connectRun.baseline], isVariantName)
     : list("--variants", VARIANT_NAMES, isVariantName);
   mode.memoryVariants = mode.memoryVariants.filter((v) => variants.includes(v));
   return {
@@ -134,10 +137,12 @@ function parseArgs(argv: string[]) {
     mode,
     protocol,
     variants,
-    scenarios: connect
-      ? list("--scenarios", CONNECT_SCENARIOS, isScenarioName)
-      : list("--scenarios", SCENARIO_NAMES, isScenarioName),
-    baseline: connect ? CONNECT_BASELINE : BASELINE,
+    scenarios:
+      protocol === "connect"
+        ? list("--scenarios", CONNECT_SCENARIOS, isScenarioName)
+        : list("--scenarios", SCENARIO_NAMES, isScenarioName),
+    connectRun,
+    baseline: connectRun?.baseline ?? BASELINE,
     // The memory scenarios and the plugin bench are the gRPC run's.
     memory: !has("--no-memory") && !connect,
     throughput: !has("--memory-only"),
@@ -425,7 +430,7 @@ if (args.memory && !reuse) memoryResults = await memory();
 const out: string[] = [];
 const { runs, trials } = args.mode;
 out.push(
-  `## Runtime${args.protocol === "connect" ? ", Connect protocol" : ""} (${args.modeName}, ${runs} run${runs > 1 ? "s" : ""} × ${trials} trial${trials > 1 ? "s" : ""}, medians)`,
+  `## Runtime${args.connectRun ? `, ${args.connectRun.title}` : ""} (${args.modeName}, ${runs} run${runs > 1 ? "s" : ""} × ${trials} trial${trials > 1 ? "s" : ""}, medians)`,
   "",
 );
 out.push(
@@ -451,11 +456,11 @@ if (samples.length > 0) {
       pairedTable(samples, args.variants, args.scenarios),
       "",
     );
-  if (args.protocol === "connect" && runs * trials > 1)
+  if (args.connectRun && runs * trials > 1)
     out.push(
-      "Connect protocol, HTTP/1.1: each trial's ratio to the variant measured beside it (CPU per op: client + server, the divisor's ÷ the variant's, above 1 is cheaper):",
+      `${args.connectRun.title}: each trial's ratio to the variant measured beside it (CPU per op: client + server, the divisor's ÷ the variant's, above 1 is cheaper):`,
       "",
-      connectTable(samples, args.variants, args.scenarios),
+      connectTable(samples, args.variants, args.scenarios, args.connectRun),
       "",
     );
   if (args.variants.includes("rpcgen") && OVERHEAD_VARIANTS.some((v) => args.variants.includes(v)) && runs * trials > 1)

@@ -1,4 +1,4 @@
-import { BASELINE, CONNECT_BASELINE, OVERHEAD_VARIANTS, VARIANTS, type VariantName } from "../variants/index.js";
+import { BASELINE, type ConnectRun, OVERHEAD_VARIANTS, VARIANTS, type VariantName } from "../variants/index.js";
 import { SCENARIOS, type ScenarioName } from "./scenarios.js";
 
 /** One measured (run, trial, variant, scenario). */
@@ -206,16 +206,21 @@ export function overheadTable(samples: Sample[], variants: VariantName[], scenar
 }
 
 /**
- * The Connect protocol (`--protocol connect`): rpcgen's listen() ÷ connect-node's server per
+ * The Connect protocol (`--protocol connect` or `connect-h2`): rpcgen's listen() ÷ connect-node's server per
  * trial, beside rpcgen measured again ÷ connect-node and ÷ rpcgen (A/A): the spread between
  * the first two columns and the distance of the third from 1 are this run's noise.
  */
-export function connectTable(samples: Sample[], variants: VariantName[], scenarios: ScenarioName[]): string {
+export function connectTable(
+  samples: Sample[],
+  variants: VariantName[],
+  scenarios: ScenarioName[],
+  run: ConnectRun,
+): string {
   const pairs = (
     [
-      ["connect-rpcgen", CONNECT_BASELINE],
-      ["connect-rpcgen-again", CONNECT_BASELINE],
-      ["connect-rpcgen-again", "connect-rpcgen"],
+      [run.ours, run.baseline],
+      [run.again, run.baseline],
+      [run.again, run.ours],
     ] as const
   ).filter(([v, base]) => variants.includes(v) && variants.includes(base));
   const cell = (values: number[]) =>

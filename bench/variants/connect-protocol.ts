@@ -1,21 +1,25 @@
 // What the Connect-protocol variants share: connect-node's createConnectTransport over HTTP/1.1
-// (the protocol curl and browsers speak on rpcgen's gRPC port), calling unary methods with JSON
-// and server streams with binary envelopes. Only the server differs between variants.
+// (what curl and browsers speak on rpcgen's gRPC port) or HTTP/2, calling unary methods with
+// JSON and streams with binary envelopes. Only the server differs between variants.
 import { setMaxListeners } from "node:events";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { type Client as ConnectClient, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { BenchService } from "../gen/rpcgen/bench_pb.js";
+import { type BenchRequestSchema, BenchService } from "../gen/rpcgen/bench_pb.js";
 import { payloadOf, SMALL } from "../lib/payload.js";
+import { Pushable } from "../lib/pushable.js";
 import type { BenchClient, BenchServer, Variant } from "./types.js";
 
 class Client implements BenchClient {
   readonly #json: ConnectClient<typeof BenchService>;
   readonly #binary: ConnectClient<typeof BenchService>;
+  readonly #http2: boolean;
   #idle: AbortController | undefined;
 
-  constructor(json: ConnectClient<typeof BenchService>, binary: ConnectClient<typeof BenchService>) {
+  constructor(json: ConnectClient<typeof BenchService>, binary: ConnectClient<typeof BenchService>, http2: boolean) {
     this.#json = json;
     this.#binary = binary;
+    this.#http2 = http2;
   }
 
   async unary() {
@@ -32,12 +36,26 @@ class Client implements BenchClient {
     return n;
   }
 
-  clientStream(): Promise<number> {
-    return Promise.reject(new Error("client streaming needs HTTP/2; the Connect variants run over HTTP/1.1"));
+  async clientStream(count: number) {
+    if (!this.#http2) throw new Error("client streaming needs HTTP/2; run it with --protocol connect-h2");
+    const payload = payloadOf(SMALL);
+    async function* requests() {
+      for (let i = 0; i < count; i++) yield { payload };
+    }
+    return (await this.#binary.clientStream(requests())).count;
   }
 
-  pingPong(): Promise<void> {
-    return Promise.reject(new Error("bidi streaming needs HTTP/2; the Connect variants run over HTTP/1.1"));
+  async pingPong(rounds: number) {
+    if (!this.#http2) throw new Error("bidi streaming needs HTTP/2; run it with --protocol connect-h2");
+    const requests = new Pushable<MessageInitShape<typeof BenchRequestSchema>>();
+    const responses = this.#binary.pingPong(requests)[Symbol.asyncIterator]();
+    const payload = payloadOf(SMALL);
+    for (let i = 0; i < rounds; i++) {
+      requests.push({ payload });
+      await responses.next();
+    }
+    requests.end();
+    await responses.next();
   }
 
   openIdle(n: number) {
@@ -63,8 +81,11 @@ class Client implements BenchClient {
   }
 }
 
-/** A variant whose server `startServer` starts and whose client speaks Connect over HTTP/1.1. */
-export function connectProtocolVariant(startServer: () => Promise<BenchServer>): Variant {
+/** A variant whose server `startServer` starts and whose client speaks Connect over `httpVersion`. */
+export function connectProtocolVariant(
+  startServer: () => Promise<BenchServer>,
+  httpVersion: "1.1" | "2" = "1.1",
+): Variant {
   return {
     startServer,
     async connect(port) {
@@ -74,7 +95,7 @@ export function connectProtocolVariant(startServer: () => Promise<BenchServer>):
       const transport = (useBinaryFormat: boolean) =>
         createConnectTransport({
           baseUrl: `http://127.0.0.1:${port}`,
-          httpVersion: "1.1",
+          httpVersion,
           useBinaryFormat,
           acceptCompression: [],
         });
@@ -83,7 +104,7 @@ export function connectProtocolVariant(startServer: () => Promise<BenchServer>):
       // Both answer before anything is measured (and open their first connection).
       await json.unary({});
       await binary.unary({});
-      return new Client(json, binary);
+      return new Client(json, binary, httpVersion === "2");
     },
   };
 }

@@ -35,7 +35,8 @@ export const implementation: ServiceImpl<typeof BenchService> = {
   },
 };
 
-async function startServer(): Promise<BenchServer> {
+/** connect-node's server on node:http2 (h2c), for either protocol. */
+export async function startServer(): Promise<BenchServer> {
   const server = http2.createServer(
     connectNodeAdapter({ routes: (router) => router.service(BenchService, implementation) }),
   );

@@ -22,6 +22,16 @@ export const VARIANTS = {
   "connect-rpcgen": { label: "rpcgen listen()", load: () => import("./connect-rpcgen.js") },
   "connect-rpcgen-again": { label: "rpcgen listen() again (A/A)", load: () => import("./connect-rpcgen.js") },
   "connect-node-h1": { label: "connect-node server", load: () => import("./connect-node-h1.js") },
+  // The same over HTTP/2 (`--protocol connect-h2`): rpcgen's shared port against connect-node on node:http2.
+  "connect-rpcgen-h2": {
+    label: "rpcgen listen(), HTTP/2",
+    load: () => import("./connect-rpcgen.js").then((m) => ({ variant: m.h2Variant })),
+  },
+  "connect-rpcgen-h2-again": {
+    label: "rpcgen listen(), HTTP/2, again (A/A)",
+    load: () => import("./connect-rpcgen.js").then((m) => ({ variant: m.h2Variant })),
+  },
+  "connect-node-h2": { label: "connect-node server, HTTP/2", load: () => import("./connect-node-h2.js") },
 } as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
 
 export type VariantName = keyof typeof VARIANTS;
@@ -36,15 +46,37 @@ const OPT_IN: readonly string[] = [
   "connect-rpcgen",
   "connect-rpcgen-again",
   "connect-node-h1",
+  "connect-rpcgen-h2",
+  "connect-rpcgen-h2-again",
+  "connect-node-h2",
 ];
 /** The variants run unless `--variants` says otherwise: the six the issue lists. */
 export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => !OPT_IN.includes(v));
 /** The OpenTelemetry variants and their A/A, paired with `rpcgen` by `overheadTable`. */
 export const OVERHEAD_VARIANTS: readonly VariantName[] = ["rpcgen-again", "pass-interceptors", "otel-api", "otel-sdk"];
 export const BASELINE: VariantName = "glue";
-/** `--protocol connect`: its variants, and the one its ratios are taken against. */
-export const CONNECT_VARIANTS: VariantName[] = ["connect-rpcgen", "connect-rpcgen-again", "connect-node-h1"];
-export const CONNECT_BASELINE: VariantName = "connect-node-h1";
+/** What a `--protocol connect…` run compares: rpcgen, rpcgen again (A/A), and connect-node, the baseline. */
+export interface ConnectRun {
+  title: string;
+  ours: VariantName;
+  again: VariantName;
+  baseline: VariantName;
+}
+
+export const CONNECT_RUNS = {
+  connect: {
+    title: "Connect protocol, HTTP/1.1",
+    ours: "connect-rpcgen",
+    again: "connect-rpcgen-again",
+    baseline: "connect-node-h1",
+  },
+  "connect-h2": {
+    title: "Connect protocol, HTTP/2",
+    ours: "connect-rpcgen-h2",
+    again: "connect-rpcgen-h2-again",
+    baseline: "connect-node-h2",
+  },
+} as const satisfies Record<string, ConnectRun>;
 
 export function isVariantName(name: string): name is VariantName {
   return Object.hasOwn(VARIANTS, name);
