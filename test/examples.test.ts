@@ -38,13 +38,19 @@ it("helloworld: the client greets through the server", async () => {
   expect(stdout.trim()).toBe("Greeting: Hello gopher");
 });
 
-it("helloworld: curl calls the same port with JSON, as the tutorial's /jsonrpc (the line in server.ts)", async () => {
+it("helloworld: curl calls the same port with JSON, as the tutorial's /jsonrpc: the README's lines and server.ts's, as printed", async () => {
   const port = await startServer("examples/helloworld/server.ts");
+  const readme = readFileSync(resolve(root, "README.md"), "utf8");
   const source = readFileSync(resolve(root, "examples/helloworld/server.ts"), "utf8");
-  const line = /^\/\/ (curl .*)$/m.exec(source)?.[1] ?? "";
-  expect(line).toContain("helloworld.Greeter/SayHello");
-  const { stdout } = await promisify(execFile)("sh", ["-c", line.replace("127.0.0.1:50051", `127.0.0.1:${port}`)]);
-  expect(JSON.parse(stdout)).toEqual({ message: "Hello gopher" });
+  const lines = [...readme.split("\n"), ...source.split("\n").map((l) => l.replace(/^\/\/ /, ""))].filter((l) =>
+    l.startsWith("curl http://127.0.0.1:50051/helloworld.Greeter/"),
+  );
+  expect(lines.length).toBeGreaterThanOrEqual(3);
+  for (const line of lines) {
+    const { stdout } = await promisify(execFile)("sh", ["-c", line.replaceAll("127.0.0.1:50051", `127.0.0.1:${port}`)]);
+    const name = /"name":"(\w+)"/.exec(line)?.[1];
+    expect(JSON.parse(stdout), line).toEqual({ message: `Hello ${name}` });
+  }
 });
 
 it("helloworld: the client reports UNAVAILABLE in one line when no server runs", async () => {

@@ -18,6 +18,7 @@ type Headers = Record<string, string | string[]>;
 
 /** What the handler uses of `http.ServerResponse` and `http2.Http2ServerResponse` (the compat API). */
 export interface ConnectResponse extends NodeJS.EventEmitter {
+  readonly headersSent: boolean;
   writeHead(statusCode: number, headers: Headers): unknown;
   write(chunk: Uint8Array): boolean;
   end(): unknown;

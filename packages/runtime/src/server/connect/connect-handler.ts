@@ -68,6 +68,21 @@ export function connectHandler(server: grpc.Server, options: ConnectOptions = {}
   const open = new Set<ConnectCall>();
 
   const handler = ((req: ConnectRequest, res: ConnectResponse) => {
+    try {
+      serve(req, res);
+    } catch (err) {
+      // A bug here must cost one request, never the process.
+      refuse(
+        res,
+        {},
+        500,
+        Code.INTERNAL,
+        `cannot serve the request: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }) as ConnectHandler;
+
+  const serve = (req: ConnectRequest, res: ConnectResponse) => {
     let headers: Headers = {};
     if (options.cors !== undefined) {
       const cors = corsHeaders(options.cors, req.headers, req.method);
@@ -114,7 +129,7 @@ export function connectHandler(server: grpc.Server, options: ConnectOptions = {}
       headers.allow = "POST";
       return refuse(res, headers, 405, Code.UNKNOWN, `${req.method ?? "?"} is not allowed on ${path}`);
     }
-    const version = req.headers["connect-protocol-version"];
+    const version = header(req, "connect-protocol-version");
     if (version !== undefined && version !== PROTOCOL_VERSION) {
       return refuse(res, headers, 400, Code.INVALID_ARGUMENT, `connect-protocol-version must be ${PROTOCOL_VERSION}`);
     }
@@ -155,9 +170,10 @@ export function connectHandler(server: grpc.Server, options: ConnectOptions = {}
       getMessage !== undefined ? () => Promise.resolve(getMessage) : () => readBody(req, maxBytes, encoding === "gzip");
     const run = () => runHandler(route, call, codec, req, body, maxBytes);
     let next = run;
+    const info = middlewares.length > 0 ? callInfo(call, req) : undefined;
     for (const middleware of middlewares) {
       const inner = next;
-      next = () => middleware(callInfo(call, req), inner);
+      next = () => middleware(info as CallInfo, inner);
     }
     next().then(
       (outcome) => {
@@ -166,7 +182,7 @@ export function connectHandler(server: grpc.Server, options: ConnectOptions = {}
       },
       (err: unknown) => call.end(RpcError.from(err)),
     );
-  }) as ConnectHandler;
+  };
   Object.defineProperty(handler, "open", { value: open });
   handler.onIdle = undefined;
   return handler;
@@ -204,6 +220,10 @@ function getRequest(query: string): { contentType: string; message: Uint8Array }
 }
 
 function refuse(res: ConnectResponse, headers: Headers, status: number, code: Code, message: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
   const body = Buffer.from(JSON.stringify(wireError(new RpcError(code, message))));
   headers["content-type"] = "application/json";
   headers["content-length"] = String(body.byteLength);
