@@ -37,7 +37,8 @@ class Client implements BenchClient {
   }
 
   async clientStream(count: number) {
-    if (!this.#http2) throw new Error("client streaming needs HTTP/2; run it with --protocol connect-h2");
+    if (!this.#http2)
+      throw new Error("the HTTP/1.1 variants measure unary and server streams; use --protocol connect-h2");
     const payload = payloadOf(SMALL);
     async function* requests() {
       for (let i = 0; i < count; i++) yield { payload };
@@ -46,7 +47,7 @@ class Client implements BenchClient {
   }
 
   async pingPong(rounds: number) {
-    if (!this.#http2) throw new Error("bidi streaming needs HTTP/2; run it with --protocol connect-h2");
+    if (!this.#http2) throw new Error("bidi streaming needs HTTP/2; use --protocol connect-h2");
     const requests = new Pushable<MessageInitShape<typeof BenchRequestSchema>>();
     const responses = this.#binary.pingPong(requests)[Symbol.asyncIterator]();
     const payload = payloadOf(SMALL);
