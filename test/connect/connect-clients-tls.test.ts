@@ -12,12 +12,12 @@ import { channelTlsCredentials, listen, shutdownGracefully } from "@rpcgen/runti
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoService } from "../golden/ts/fixtures/echo_pb.js";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
+import { BUF, echoSchema } from "../helpers/buf-schema.js";
 import { makeTestCerts } from "../helpers/certs.js";
 import { requireBinary } from "../helpers/service-process.js";
 import { TestEcho } from "../runtime/echo-impl.js";
 
 const run = promisify(execFile);
-const BUF = join(import.meta.dirname, "../../node_modules/.bin/buf");
 const curl = requireBinary("curl", "curl");
 const python3 = requireBinary("python3", "python3");
 const ECHO = "/fixtures.echo.v1.EchoService/Echo";
@@ -37,16 +37,7 @@ beforeAll(async () => {
   temp = mkdtempSync(join(tmpdir(), "rpcgen-connect-tls-"));
   caFile = join(temp, "ca.pem");
   writeFileSync(caFile, ca);
-  schema = join(temp, "echo.binpb");
-  await run("protoc", [
-    "-I",
-    join(import.meta.dirname, "../../proto"),
-    "-I",
-    "/usr/include",
-    "--include_imports",
-    `--descriptor_set_out=${schema}`,
-    "fixtures/echo.proto",
-  ]);
+  schema = await echoSchema(temp);
   server = new grpc.Server();
   registerEchoServiceServer(server, new TestEcho());
   const listening = await listen(server, "127.0.0.1:0", {

@@ -22,11 +22,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoService } from "../golden/ts/fixtures/echo_pb.js";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
+import { BUF, echoSchema } from "../helpers/buf-schema.js";
 import { requireBinary } from "../helpers/service-process.js";
 import { TestEcho } from "../runtime/echo-impl.js";
 
 const run = promisify(execFile);
-const BUF = join(import.meta.dirname, "../../node_modules/.bin/buf");
 const curl = requireBinary("curl", "curl");
 const python3 = requireBinary("python3", "python3");
 
@@ -63,18 +63,7 @@ beforeAll(async () => {
   server = await startUnderTest(impl);
   grpcClient = new EchoServiceClient(server.grpcAddress, grpc.credentials.createInsecure());
   temp = mkdtempSync(join(tmpdir(), "rpcgen-connect-clients-"));
-  // buf curl reads the schema from a descriptor set: reflection would need HTTP/2, which on
-  // the shared port means gRPC, not Connect.
-  schema = join(temp, "echo.binpb");
-  await run("protoc", [
-    "-I",
-    join(import.meta.dirname, "../../proto"),
-    "-I",
-    "/usr/include",
-    "--include_imports",
-    `--descriptor_set_out=${schema}`,
-    "fixtures/echo.proto",
-  ]);
+  schema = await echoSchema(temp);
 });
 
 afterAll(async () => {
