@@ -87,7 +87,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     this.#onEnd = init.onEnd;
     if (init.timeoutMs !== undefined) {
       this.deadline = new Date(Date.now() + init.timeoutMs);
-      this.#timer = setTimeout(() => this.end(deadlineExceeded()), init.timeoutMs);
+      this.#armDeadline(this.deadline.getTime());
     }
     // 'close' comes after the response has finished, or when the client went away first. A
     // client gives up at its own deadline, just before the server's timer fires: that close
@@ -215,6 +215,18 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     res.end(body);
   }
 
+  /**
+   * Ends the call at `at` (epoch ms). Connect allows 10 digits of milliseconds (115 days), but
+   * setTimeout fires at once for more than 2^31 − 1 ms (24.8 days): longer waits go in steps.
+   */
+  #armDeadline(at: number): void {
+    const left = at - Date.now();
+    this.#timer = setTimeout(
+      () => (left > MAX_TIMER_MS ? this.#armDeadline(at) : this.end(deadlineExceeded())),
+      Math.min(Math.max(left, 0), MAX_TIMER_MS),
+    );
+  }
+
   #startStream(): void {
     if (this.#headSent) return;
     this.#headSent = true;
@@ -253,6 +265,8 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
 }
 
 const OK: CallOutcome = { code: Code.OK, details: "" };
+/** The longest delay setTimeout keeps (a signed 32-bit count of milliseconds). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function deadlineExceeded(): RpcError {
   return new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
