@@ -13,6 +13,7 @@ import * as grpc from "@grpc/grpc-js";
 import {
   BadRequestSchema,
   bearerAuth,
+  type CallContext,
   Code,
   ErrorInfoSchema,
   listen,
@@ -20,7 +21,7 @@ import {
   shutdownGracefully,
 } from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EchoService } from "../golden/ts/fixtures/echo_pb.js";
+import { type EchoRequest, EchoService } from "../golden/ts/fixtures/echo_pb.js";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 import { BUF, echoSchema } from "../helpers/buf-schema.js";
 import { requireBinary } from "../helpers/service-process.js";
@@ -39,7 +40,15 @@ interface UnderTest {
   close(): Promise<void>;
 }
 
-let impl: TestEcho;
+/** TestEcho, where "patient" answers after 100 ms: long enough for a timer that fired early to win. */
+class PatientEcho extends TestEcho {
+  override async echo(request: EchoRequest, ctx: CallContext) {
+    if (request.text === "patient") await new Promise((resolve) => setTimeout(resolve, 100));
+    return super.echo(request, ctx);
+  }
+}
+
+let impl: PatientEcho;
 let server: UnderTest;
 let grpcClient: EchoServiceClient;
 let schema: string;
@@ -59,7 +68,7 @@ async function startUnderTest(echo: TestEcho): Promise<UnderTest> {
 }
 
 beforeAll(async () => {
-  impl = new TestEcho();
+  impl = new PatientEcho();
   server = await startUnderTest(impl);
   grpcClient = new EchoServiceClient(server.grpcAddress, grpc.credentials.createInsecure());
   temp = mkdtempSync(join(tmpdir(), "rpcgen-connect-clients-"));
@@ -375,6 +384,25 @@ describe.skipIf(curl === undefined)("curl (HTTP/1.1, JSON)", () => {
     );
     const viaGrpc = await grpcClient.echo({ text: "hi curl" });
     expect(JSON.parse(stdout)).toEqual({ text: viaGrpc.text });
+  });
+
+  it("sends a Connect-Timeout-Ms past setTimeout's range (35 days), and gets the answer, not a deadline", async () => {
+    // 10 digits are allowed; Node's setTimeout fires at once (after 1 ms) for more than 2^31 − 1 ms.
+    const { stdout } = await run(
+      curl as string,
+      [
+        "-sS",
+        `${server.connectUrl}/fixtures.echo.v1.EchoService/Echo`,
+        "-H",
+        "content-type: application/json",
+        "-H",
+        "connect-timeout-ms: 3000000000",
+        "-d",
+        '{"text":"patient"}',
+      ],
+      { timeout: 10_000 },
+    );
+    expect(JSON.parse(stdout)).toEqual({ text: "patient" });
   });
 
   it("gets the error JSON and its HTTP status", async () => {
