@@ -134,6 +134,26 @@ const documents = (stdout: string): unknown[] =>
     .filter((m) => m.trim())
     .map((m) => JSON.parse(m));
 
+/** `client` aborts a server stream after 3 messages: it sees Canceled, the handler's signal CANCELLED. */
+async function abortsPartWay(client: Client<typeof EchoService>): Promise<void> {
+  impl.aborted.length = 0;
+  const controller = new AbortController();
+  const got: number[] = [];
+  const err = await (async () => {
+    // "hang": the handler sends `count` messages, then waits for its signal.
+    for await (const r of client.serverStream({ text: "hang", count: 3 }, { signal: controller.signal })) {
+      got.push(r.index);
+      if (got.length === 3) controller.abort();
+    }
+  })().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(got).toEqual([0, 1, 2]);
+  expect((err as ConnectError).code).toBe(ConnectCode.Canceled);
+  await expect.poll(() => impl.aborted).toEqual(["ServerStream: CANCELLED"]);
+}
+
 describe("buf curl --protocol connect (HTTP/1.1, binary)", () => {
   it("calls unary, with headers and trailers both ways, and gets what the gRPC client gets", async () => {
     const { stdout, stderr } = await bufCurl({
@@ -299,6 +319,9 @@ describe.each([
     expect(connectErr.findDetails(ErrorInfoSchema)).toHaveLength(1);
   });
 
+  it("a client that aborts a server stream part way ends the handler's signal with CANCELLED", () =>
+    abortsPartWay(client));
+
   it("fails a server stream part way with the handler's error", async () => {
     const got: number[] = [];
     const err = await (async () => {
@@ -364,6 +387,19 @@ describe.each([
     for await (const r of grpcClient.bidi(texts.map((text) => ({ text })))) viaGrpc.push(r);
     expect(got).toEqual(viaGrpc);
     expect(got.map((r) => r.text)).toEqual(texts);
+  });
+
+  it("a client that aborts a server stream part way ends the handler's signal with CANCELLED", () =>
+    abortsPartWay(client));
+
+  it("streams 32 MiB to a slow reader without losing a message (HTTP/2 flow control)", async () => {
+    let n = 0;
+    for await (const r of client.serverStream({ text: "x".repeat(16 * 1024), count: 2048 })) {
+      if (r.index !== n) throw new Error(`message ${r.index} arrived as number ${n}`);
+      n++;
+      if (n % 256 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(n).toBe(2048);
   });
 });
 
