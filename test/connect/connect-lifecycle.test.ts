@@ -9,6 +9,7 @@ import {
   type CallContext,
   channelTlsCredentials,
   listen,
+  observeServerCalls,
   type RpcError,
   shutdownGracefully,
 } from "@rpcgen/runtime";
@@ -60,6 +61,25 @@ describe("one interceptor list for both protocols", () => {
       expect([right.status, right.json.text]).toEqual([200, "a via connect"]);
       // And gRPC on the same port, the same check.
       await expect(client.echo({ text: "a" })).rejects.toMatchObject({ codeName: "UNAUTHENTICATED" });
+    } finally {
+      client.$close();
+      server.forceShutdown();
+      listening.close();
+    }
+  });
+
+  it("in the order of the list: an observer before bearerAuth sees the calls it refuses, on both protocols", async () => {
+    const seen: string[] = [];
+    const { server, listening, client } = await serve([
+      observeServerCalls((r) => seen.push(r.codeName)),
+      bearerAuth(({ token }) => token === "s3cret"),
+    ]);
+    try {
+      await postJson(listening.port, ECHO, { text: "a" });
+      await expect(client.echo({ text: "a" })).rejects.toMatchObject({ codeName: "UNAUTHENTICATED" });
+      await postJson(listening.port, ECHO, { text: "a" }, { authorization: "Bearer s3cret" });
+      for (let i = 0; i < 100 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(seen).toEqual(["UNAUTHENTICATED", "UNAUTHENTICATED", "OK"]);
     } finally {
       client.$close();
       server.forceShutdown();

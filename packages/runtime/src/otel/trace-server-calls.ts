@@ -15,8 +15,8 @@ import { traceGrpcServerCalls } from "./server-interceptor.js";
  * new grpc.Server({ interceptors: [traceServerCalls()] });
  * ```
  * It uses only `@opentelemetry/api`: without a registered SDK every span and measurement is a
- * no-op. Put it last in `interceptors` (grpc-js runs the last one first) to also trace the
- * calls another interceptor, such as `bearerAuth`, rejects.
+ * no-op. Put it first in `interceptors` to also trace the calls another interceptor, such as
+ * `bearerAuth`, rejects: grpc-js wraps the call in the first one outermost.
  */
 export function traceServerCalls(options: TelemetryOptions = {}): grpc.ServerInterceptor {
   return withCallMiddleware(traceGrpcServerCalls(options), traceConnectCalls(options));

@@ -26,8 +26,8 @@ export interface CallRecord {
  * new grpc.Server({ interceptors: [observeServerCalls((c) => log.info(`${c.method} ${c.codeName} ${c.durationMs}ms`))] });
  * ```
  * It observes Connect calls on `listen()`'s port as well.
- * grpc-js wraps server interceptors so that the last one in the list sees a call first: put
- * this one before `bearerAuth` to also see the calls that auth rejects.
+ * grpc-js wraps the call in the first interceptor of the list outermost, so the first sees every
+ * call and its end: put this one before `bearerAuth` to also see the calls that auth rejects.
  */
 export function observeServerCalls(onEnd: (record: CallRecord) => void): grpc.ServerInterceptor {
   const interceptor: grpc.ServerInterceptor = (descriptor, call) => {

@@ -171,7 +171,10 @@ export function connectHandler(server: grpc.Server, options: ConnectOptions = {}
     const run = () => runHandler(route, call, codec, req, body, maxBytes);
     let next = run;
     const info = middlewares.length > 0 ? callInfo(call, req) : undefined;
-    for (const middleware of middlewares) {
+    // grpc-js wraps the call in the first interceptor outermost: the first sees a call first and
+    // its end last, and so sees what a later one (bearerAuth) refuses. The same order here.
+    for (let i = middlewares.length - 1; i >= 0; i--) {
+      const middleware = middlewares[i] as CallMiddleware;
       const inner = next;
       next = () => middleware(info as CallInfo, inner);
     }
