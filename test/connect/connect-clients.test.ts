@@ -3,7 +3,7 @@
 // generated gRPC client gets from the same server: buf curl, connect-node's Connect transport,
 // Python's standard library and curl.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -441,6 +441,40 @@ describe.skipIf(curl === undefined)("curl (HTTP/1.1, JSON)", () => {
     expect(JSON.parse(stdout)).toEqual({ text: "patient" });
   });
 
+  it("sends an enveloped request and reads a server stream's envelopes (--data-binary)", async () => {
+    const json = Buffer.from(JSON.stringify({ text: "curled", count: 2 }));
+    const request = Buffer.concat([Buffer.from([0, 0, 0, 0, json.length]), json]);
+    const file = join(temp, "stream-request.bin");
+    writeFileSync(file, request);
+    const { stdout } = await run(
+      curl as string,
+      [
+        "-sS",
+        "--fail-with-body",
+        `${server.connectUrl}/fixtures.echo.v1.EchoService/ServerStream`,
+        "-H",
+        "content-type: application/connect+json",
+        "--data-binary",
+        `@${file}`,
+      ],
+      { timeout: 10_000, encoding: "buffer" },
+    );
+    const frames: { flags: number; data: unknown }[] = [];
+    for (let at = 0; at + 5 <= stdout.length; ) {
+      const length = stdout.readUInt32BE(at + 1);
+      frames.push({
+        flags: stdout[at] as number,
+        data: JSON.parse(stdout.subarray(at + 5, at + 5 + length).toString()),
+      });
+      at += 5 + length;
+    }
+    expect(frames).toEqual([
+      { flags: 0, data: { text: "curled" } },
+      { flags: 0, data: { text: "curled", index: 1 } },
+      { flags: 2, data: {} },
+    ]);
+  });
+
   it("gets the error JSON and its HTTP status", async () => {
     const { stdout } = await run(
       curl as string,
@@ -484,6 +518,26 @@ except urllib.error.HTTPError as error:
     print(json.dumps({"status": error.code, "head": None, "body": json.load(error)}))
 `;
 
+const PYTHON_STREAM = `
+import json, struct, sys, urllib.request
+body = json.dumps({"text": "py", "count": 3}).encode()
+request = urllib.request.Request(sys.argv[1], data=struct.pack(">BI", 0, len(body)) + body,
+                                 headers={"Content-Type": "application/connect+json"}, method="POST")
+messages, end = [], None
+with urllib.request.urlopen(request, timeout=10) as response:
+    while True:
+        head = response.read(5)
+        if len(head) < 5:
+            break
+        flags, length = struct.unpack(">BI", head)
+        data = json.loads(response.read(length))
+        if flags & 2:
+            end = data
+        else:
+            messages.append(data)
+print(json.dumps({"messages": messages, "end": end}))
+`;
+
 describe.skipIf(python3 === undefined)("python3, standard library only (urllib.request)", () => {
   const call = async (text: string) => {
     const { stdout } = await run(
@@ -504,6 +558,21 @@ describe.skipIf(python3 === undefined)("python3, standard library only (urllib.r
     const res = await call("fail");
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: "failed_precondition", message: "failing on purpose" });
+  });
+
+  it("reads a server stream, envelope by envelope, as the gRPC client does", async () => {
+    const { stdout } = await run(
+      python3 as string,
+      ["-I", "-c", PYTHON_STREAM, `${server.connectUrl}/fixtures.echo.v1.EchoService/ServerStream`],
+      { timeout: 15_000 },
+    );
+    const { messages, end } = JSON.parse(stdout) as { messages: unknown[]; end: Record<string, unknown> };
+    const viaGrpc = [];
+    for await (const r of grpcClient.serverStream({ text: "py", count: 3 }))
+      viaGrpc.push({ text: r.text, index: r.index });
+    // Canonical JSON leaves out index 0.
+    expect(messages).toEqual(viaGrpc.map((m) => (m.index === 0 ? { text: m.text } : m)));
+    expect(end).not.toHaveProperty("error");
   });
 });
 
