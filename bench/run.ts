@@ -6,6 +6,8 @@
 //   tsx bench/run.ts --smoke   every variant and scenario once with tiny counts (a test runs this)
 //
 // Other flags: --runs N, --trials N (per scenario and run), --ms N (time limit of each trial), --variants a,b, --scenarios x,y, --no-memory, --memory-only, --no-plugin,
+// --protocol connect (the Connect protocol over HTTP/1.1: rpcgen's listen() against connect-node's server),
+// --protocol connect-h2 (the same over HTTP/2, every scenario),
 // --cpu-prof (profiles of every child into bench/profiles),
 // --json FILE (raw samples).
 
@@ -16,6 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ChildHandle } from "./lib/ipc.js";
 import {
+  connectTable,
   cpuTable,
   type IdleResult,
   latencyTable,
@@ -30,7 +33,18 @@ import {
   throughputTable,
 } from "./lib/report.js";
 import { isScenarioName, type Measure, SCENARIO_NAMES, type ScenarioName } from "./lib/scenarios.js";
-import { BASELINE, isVariantName, OVERHEAD_VARIANTS, VARIANT_NAMES, type VariantName } from "./variants/index.js";
+import {
+  BASELINE,
+  CONNECT_RUNS,
+  isVariantName,
+  OVERHEAD_VARIANTS,
+  VARIANT_NAMES,
+  VARIANTS,
+  type VariantName,
+} from "./variants/index.js";
+
+/** `--protocol connect` runs these unless `--scenarios` says otherwise: HTTP/1.1 has no client or bidi streams. */
+const CONNECT_SCENARIOS: ScenarioName[] = ["unary-c1", "unary-c16", "server-stream-100b", "server-stream-16k"];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runtimeRoot = (sub: string) => join(root, "packages/runtime", sub);
@@ -108,16 +122,31 @@ function parseArgs(argv: string[]) {
     if (bad.length > 0) throw new Error(`${flag}: unknown ${bad.join(", ")}; known: ${all.join(", ")}`);
     return names as T[];
   };
-  const variants = list("--variants", VARIANT_NAMES, isVariantName);
+  const protocol = value("--protocol") ?? "grpc";
+  if (protocol !== "grpc" && !Object.hasOwn(CONNECT_RUNS, protocol)) {
+    throw new Error(`--protocol: grpc, ${Object.keys(CONNECT_RUNS).join(" or ")}, not ${protocol}`);
+  }
+  const connectRun = protocol === "grpc" ? undefined : CONNECT_RUNS[protocol as keyof typeof CONNECT_RUNS];
+  const connect = connectRun !== undefined;
+  const variants = connectRun
+    ? list("--variants", [connectRun.ours, connectRun.again, connectRun.baseline], isVariantName)
+    : list("--variants", VARIANT_NAMES, isVariantName);
   mode.memoryVariants = mode.memoryVariants.filter((v) => variants.includes(v));
   return {
     modeName,
     mode,
+    protocol,
     variants,
-    scenarios: list("--scenarios", SCENARIO_NAMES, isScenarioName),
-    memory: !has("--no-memory"),
+    scenarios:
+      protocol === "connect"
+        ? list("--scenarios", CONNECT_SCENARIOS, isScenarioName)
+        : list("--scenarios", SCENARIO_NAMES, isScenarioName),
+    connectRun,
+    baseline: connectRun?.baseline ?? BASELINE,
+    // The memory scenarios and the plugin bench are the gRPC run's.
+    memory: !has("--no-memory") && !connect,
     throughput: !has("--memory-only"),
-    plugin: !has("--no-plugin") && modeName !== "smoke",
+    plugin: !has("--no-plugin") && modeName !== "smoke" && !connect,
     cpuProf: has("--cpu-prof"),
     json: value("--json"),
   };
@@ -401,7 +430,7 @@ if (args.memory && !reuse) memoryResults = await memory();
 const out: string[] = [];
 const { runs, trials } = args.mode;
 out.push(
-  `## Runtime (${args.modeName}, ${runs} run${runs > 1 ? "s" : ""} × ${trials} trial${trials > 1 ? "s" : ""}, medians)`,
+  `## Runtime${args.connectRun ? `, ${args.connectRun.title}` : ""} (${args.modeName}, ${runs} run${runs > 1 ? "s" : ""} × ${trials} trial${trials > 1 ? "s" : ""}, medians)`,
   "",
 );
 out.push(
@@ -411,9 +440,9 @@ out.push(
 if (samples.length > 0) {
   const summary = summarize(samples);
   out.push(
-    "Throughput (ratio to the protobuf-es glue in parentheses):",
+    `Throughput (ratio to the ${VARIANTS[args.baseline].label} in parentheses):`,
     "",
-    throughputTable(summary, args.variants, args.scenarios),
+    throughputTable(summary, args.variants, args.scenarios, args.baseline),
     "",
     latencyTable(summary, args.variants, args.scenarios),
     "",
@@ -425,6 +454,13 @@ if (samples.length > 0) {
       "Paired: each trial's ratio to the glue measured beside it; CPU per op is client + server, glue ÷ variant (above 1 is cheaper):",
       "",
       pairedTable(samples, args.variants, args.scenarios),
+      "",
+    );
+  if (args.connectRun && runs * trials > 1)
+    out.push(
+      `${args.connectRun.title}: each trial's ratio to the variant measured beside it (CPU per op: client + server, the divisor's ÷ the variant's, above 1 is cheaper):`,
+      "",
+      connectTable(samples, args.variants, args.scenarios, args.connectRun),
       "",
     );
   if (args.variants.includes("rpcgen") && OVERHEAD_VARIANTS.some((v) => args.variants.includes(v)) && runs * trials > 1)

@@ -14,6 +14,8 @@ command -v etcd >/dev/null || need_apt+=(etcd-server)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v script >/dev/null || need_apt+=(bsdutils)
+# Clients of the Connect protocol the tests run: a real browser, curl, Python's standard library.
+command -v chromium >/dev/null || need_apt+=(chromium)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v python3 >/dev/null || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -1,4 +1,4 @@
-import { BASELINE, OVERHEAD_VARIANTS, VARIANTS, type VariantName } from "../variants/index.js";
+import { BASELINE, type ConnectRun, OVERHEAD_VARIANTS, VARIANTS, type VariantName } from "../variants/index.js";
 import { SCENARIOS, type ScenarioName } from "./scenarios.js";
 
 /** One measured (run, trial, variant, scenario). */
@@ -101,18 +101,26 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
 }
 
-/** Ops/s per scenario and variant with the ratio to the glue baseline, and whether rpcgen meets its targets. */
-export function throughputTable(summary: Map<string, Summary>, variants: VariantName[], scenarios: ScenarioName[]) {
-  const header = ["scenario", ...variants.map((v) => VARIANTS[v].label), "rpcgen targets"];
+/** Ops/s per scenario and variant with the ratio to the baseline (the glue), and whether rpcgen meets its targets. */
+export function throughputTable(
+  summary: Map<string, Summary>,
+  variants: VariantName[],
+  scenarios: ScenarioName[],
+  baseline: VariantName = BASELINE,
+) {
+  // The targets are the gRPC run's; the Connect run's target is its ratio to connect-node, shown as is.
+  const withTargets = variants.includes("rpcgen");
+  const header = ["scenario", ...variants.map((v) => VARIANTS[v].label), ...(withTargets ? ["rpcgen targets"] : [])];
   const rows = scenarios.map((scenario) => {
     const get = (v: VariantName) => summary.get(`${scenario}/${v}`)?.opsPerSec ?? Number.NaN;
-    const base = get(BASELINE);
+    const base = get(baseline);
     const cells = variants.map((v) => {
       const ops = get(v);
       const ratio = ops / base;
       return Number.isFinite(ratio) ? `${fmt(ops)} (${ratio.toFixed(2)}×)` : fmt(ops);
     });
-    return [`${SCENARIOS[scenario].title} (${SCENARIOS[scenario].unit})`, ...cells, targets(get, variants)];
+    const title = `${SCENARIOS[scenario].title} (${SCENARIOS[scenario].unit})`;
+    return [title, ...cells, ...(withTargets ? [targets(get, variants)] : [])];
   });
   return table(header, rows);
 }
@@ -191,6 +199,43 @@ export function overheadTable(samples: Sample[], variants: VariantName[], scenar
     SCENARIOS[scenario].title,
     ...compared.flatMap((v) => {
       const r = pairedRatios(samples, scenario, v, "rpcgen");
+      return [cell(r.throughput), cell(r.cpu)];
+    }),
+  ]);
+  return table(header, rows);
+}
+
+/**
+ * The Connect protocol (`--protocol connect` or `connect-h2`): rpcgen's listen() ÷ connect-node's server per
+ * trial, beside rpcgen measured again ÷ connect-node and ÷ rpcgen (A/A): the spread between
+ * the first two columns and the distance of the third from 1 are this run's noise.
+ */
+export function connectTable(
+  samples: Sample[],
+  variants: VariantName[],
+  scenarios: ScenarioName[],
+  run: ConnectRun,
+): string {
+  const pairs = (
+    [
+      [run.ours, run.baseline],
+      [run.again, run.baseline],
+      [run.again, run.ours],
+    ] as const
+  ).filter(([v, base]) => variants.includes(v) && variants.includes(base));
+  const cell = (values: number[]) =>
+    `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
+  const header = [
+    "per-trial ratio, median (quartiles)",
+    ...pairs.flatMap(([v, base]) => [
+      `${VARIANTS[v].label} ÷ ${VARIANTS[base].label}: throughput`,
+      `${VARIANTS[v].label} ÷ ${VARIANTS[base].label}: CPU per op`,
+    ]),
+  ];
+  const rows = scenarios.map((scenario) => [
+    SCENARIOS[scenario].title,
+    ...pairs.flatMap(([v, base]) => {
+      const r = pairedRatios(samples, scenario, v, base);
       return [cell(r.throughput), cell(r.cpu)];
     }),
   ]);

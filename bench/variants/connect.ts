@@ -11,7 +11,8 @@ import { payloadOf, SMALL } from "../lib/payload.js";
 import { Pushable } from "../lib/pushable.js";
 import { type BenchClient, type BenchServer, idleStreams, type Variant } from "./types.js";
 
-const implementation: ServiceImpl<typeof BenchService> = {
+/** The BenchService as connect-node serves it, over either protocol. */
+export const implementation: ServiceImpl<typeof BenchService> = {
   unary(request) {
     return { payload: payloadOf(request.responseSize) };
   },
@@ -34,7 +35,8 @@ const implementation: ServiceImpl<typeof BenchService> = {
   },
 };
 
-async function startServer(): Promise<BenchServer> {
+/** connect-node's server on node:http2 (h2c), for either protocol. */
+export async function startServer(): Promise<BenchServer> {
   const server = http2.createServer(
     connectNodeAdapter({ routes: (router) => router.service(BenchService, implementation) }),
   );

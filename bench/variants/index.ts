@@ -17,6 +17,21 @@ export const VARIANTS = {
   "pass-interceptors": { label: "rpcgen, pass-through interceptors", load: () => import("./pass-interceptors.js") },
   "otel-api": { label: "@rpcgen/runtime/otel, API only (no-op)", load: () => import("./otel-api.js") },
   "otel-sdk": { label: "@rpcgen/runtime/otel, SDK, no-op export", load: () => import("./otel-sdk.js") },
+  // The Connect protocol over HTTP/1.1 (`--protocol connect`), every one called by connect-node's
+  // createConnectTransport: rpcgen's listen() on its gRPC port, again (A/A), and connect-node's own server.
+  "connect-rpcgen": { label: "rpcgen listen()", load: () => import("./connect-rpcgen.js") },
+  "connect-rpcgen-again": { label: "rpcgen listen() again (A/A)", load: () => import("./connect-rpcgen.js") },
+  "connect-node-h1": { label: "connect-node server", load: () => import("./connect-node-h1.js") },
+  // The same over HTTP/2 (`--protocol connect-h2`): rpcgen's shared port against connect-node on node:http2.
+  "connect-rpcgen-h2": {
+    label: "rpcgen listen(), HTTP/2",
+    load: () => import("./connect-rpcgen.js").then((m) => ({ variant: m.h2Variant })),
+  },
+  "connect-rpcgen-h2-again": {
+    label: "rpcgen listen(), HTTP/2, again (A/A)",
+    load: () => import("./connect-rpcgen.js").then((m) => ({ variant: m.h2Variant })),
+  },
+  "connect-node-h2": { label: "connect-node server, HTTP/2", load: () => import("./connect-node-h2.js") },
 } as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
 
 export type VariantName = keyof typeof VARIANTS;
@@ -28,12 +43,40 @@ const OPT_IN: readonly string[] = [
   "pass-interceptors",
   "otel-api",
   "otel-sdk",
+  "connect-rpcgen",
+  "connect-rpcgen-again",
+  "connect-node-h1",
+  "connect-rpcgen-h2",
+  "connect-rpcgen-h2-again",
+  "connect-node-h2",
 ];
 /** The variants run unless `--variants` says otherwise: the six the issue lists. */
 export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => !OPT_IN.includes(v));
 /** The OpenTelemetry variants and their A/A, paired with `rpcgen` by `overheadTable`. */
 export const OVERHEAD_VARIANTS: readonly VariantName[] = ["rpcgen-again", "pass-interceptors", "otel-api", "otel-sdk"];
 export const BASELINE: VariantName = "glue";
+/** What a `--protocol connect…` run compares: rpcgen, rpcgen again (A/A), and connect-node, the baseline. */
+export interface ConnectRun {
+  title: string;
+  ours: VariantName;
+  again: VariantName;
+  baseline: VariantName;
+}
+
+export const CONNECT_RUNS = {
+  connect: {
+    title: "Connect protocol, HTTP/1.1",
+    ours: "connect-rpcgen",
+    again: "connect-rpcgen-again",
+    baseline: "connect-node-h1",
+  },
+  "connect-h2": {
+    title: "Connect protocol, HTTP/2",
+    ours: "connect-rpcgen-h2",
+    again: "connect-rpcgen-h2-again",
+    baseline: "connect-node-h2",
+  },
+} as const satisfies Record<string, ConnectRun>;
 
 export function isVariantName(name: string): name is VariantName {
   return Object.hasOwn(VARIANTS, name);

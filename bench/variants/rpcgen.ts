@@ -7,7 +7,8 @@ import { payloadOf, SMALL } from "../lib/payload.js";
 import { address, ready, startGrpcServer } from "./grpc-common.js";
 import { type BenchClient, idleStreams, type Variant } from "./types.js";
 
-class BenchServiceImpl implements BenchServiceServer {
+/** The BenchService as rpcgen users write it; served over gRPC here and over Connect by connect-rpcgen.ts. */
+export class BenchServiceImpl implements BenchServiceServer {
   unary(request: BenchRequest) {
     return { payload: payloadOf(request.responseSize) };
   }

@@ -41,3 +41,29 @@ it("bench --smoke: the OpenTelemetry overhead variants run without an error", as
     expect(stdout).toContain(`| ${variant} `);
   }
 }, 90_000);
+
+it.each([
+  ["connect", "| scenario | rpcgen listen() | rpcgen listen() again (A/A) | connect-node server |", 4],
+  [
+    "connect-h2",
+    "| scenario | rpcgen listen(), HTTP/2 | rpcgen listen(), HTTP/2, again (A/A) | connect-node server, HTTP/2 |",
+    7,
+  ],
+])(
+  "bench --smoke --protocol %s: rpcgen's listen(), again, and connect-node's server run without an error",
+  async (protocol, header, rows) => {
+    const args = ["--import", "tsx", "bench/run.ts", "--smoke", "--protocol", protocol];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, timeout: 60_000 }).catch(
+      (err: { stdout?: string; stderr?: string; message: string }) => {
+        throw new Error(
+          `bench --smoke --protocol ${protocol} failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`,
+        );
+      },
+    );
+    expect(stdout).not.toContain("Errors:");
+    expect(stdout).toContain(header);
+    const measured = stdout.match(/^\| [a-z][^|]*\([a-z /]+\)( \| [0-9,]+ \([0-9.]+×\)){3} \|$/gm) ?? [];
+    expect(measured).toHaveLength(rows);
+  },
+  90_000,
+);

@@ -6,7 +6,7 @@ import { SENT } from "../../shared/message-writer.js";
 import { type MetadataInit, toMetadata } from "../../shared/metadata.js";
 import type { RpcMethod } from "../../shared/method-definition.js";
 import { Code, RpcError } from "../../shared/rpc-error.js";
-import type { ServerStream } from "../call-context.js";
+import { deadlinePassed, type ServerStream } from "../call-context.js";
 import type { CallOutcome } from "../call-middleware.js";
 import type { OpenCall } from "../server-state.js";
 import { httpStatusOf, metadataHeaders, metadataObject, wireError } from "./connect-error.js";
@@ -87,11 +87,17 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     this.#onEnd = init.onEnd;
     if (init.timeoutMs !== undefined) {
       this.deadline = new Date(Date.now() + init.timeoutMs);
-      this.#timer = setTimeout(() => this.end(deadlineExceeded()), init.timeoutMs);
+      this.#armDeadline(this.deadline.getTime());
     }
-    // 'close' comes after the response has finished, or when the client went away first.
+    // 'close' comes after the response has finished, or when the client went away first. A
+    // client gives up at its own deadline, just before the server's timer fires: that close
+    // counts as the deadline passing, as on gRPC (cancelReason).
     init.res.once("close", () => {
-      if (!this.#answered) this.#finish(new RpcError(Code.CANCELLED, "call cancelled"));
+      if (!this.#answered) {
+        const deadline = this.deadline;
+        const late = deadline !== undefined && deadlinePassed({ getDeadline: () => deadline });
+        this.#finish(late ? deadlineExceeded() : new RpcError(Code.CANCELLED, "call cancelled"));
+      }
       this.#abort(this.#reason ?? new RpcError(Code.CANCELLED, "call ended"));
     });
   }
@@ -209,6 +215,18 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     res.end(body);
   }
 
+  /**
+   * Ends the call at `at` (epoch ms). Connect allows 10 digits of milliseconds (115 days), but
+   * setTimeout fires at once for more than 2^31 − 1 ms (24.8 days): longer waits go in steps.
+   */
+  #armDeadline(at: number): void {
+    const left = at - Date.now();
+    this.#timer = setTimeout(
+      () => (left > MAX_TIMER_MS ? this.#armDeadline(at) : this.end(deadlineExceeded())),
+      Math.min(Math.max(left, 0), MAX_TIMER_MS),
+    );
+  }
+
   #startStream(): void {
     if (this.#headSent) return;
     this.#headSent = true;
@@ -247,6 +265,8 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
 }
 
 const OK: CallOutcome = { code: Code.OK, details: "" };
+/** The longest delay setTimeout keeps (a signed 32-bit count of milliseconds). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function deadlineExceeded(): RpcError {
   return new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded");

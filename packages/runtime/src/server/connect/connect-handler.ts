@@ -265,18 +265,30 @@ function callInfo(call: ConnectCall, req: ConnectRequest): CallInfo {
   };
 }
 
-/** Reads a unary body, refusing one over the limit as it arrives (before it is all buffered). */
+/**
+ * The most bytes gzip can make of a message of `maxBytes`: deflate's stored blocks add 5 bytes
+ * per 64 KiB, the gzip frame 18. A compressed body past this cannot inflate to an allowed size.
+ */
+function gzipBound(maxBytes: number): number {
+  return maxBytes + 5 * (Math.ceil(maxBytes / 65_535) + 1) + 18;
+}
+
+/**
+ * Reads a unary body, refusing one over the limit as it arrives (before it is all buffered);
+ * a gzipped one is bounded twice: as it arrives by `gzipBound`, and as it inflates by the limit.
+ */
 function readBody(req: ConnectRequest, maxBytes: number, gzipped: boolean): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
+    const wireLimit = gzipped ? gzipBound(maxBytes) : maxBytes;
     const declared = Number(req.headers["content-length"]);
-    if (!gzipped && declared > maxBytes) return reject(tooLarge(declared, maxBytes));
+    if (declared > wireLimit) return reject(tooLarge(declared, wireLimit));
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (!gzipped && size > maxBytes) {
+      if (size > wireLimit) {
         cleanup();
-        reject(tooLarge(size, maxBytes));
+        reject(tooLarge(size, wireLimit));
         return;
       }
       chunks.push(chunk);
