@@ -17,6 +17,9 @@ export const VARIANTS = {
   "pass-interceptors": { label: "rpcgen, pass-through interceptors", load: () => import("./pass-interceptors.js") },
   "otel-api": { label: "@rpcgen/runtime/otel, API only (no-op)", load: () => import("./otel-api.js") },
   "otel-sdk": { label: "@rpcgen/runtime/otel, SDK, no-op export", load: () => import("./otel-sdk.js") },
+  // Not in bench:otel: the SDK's two signals apart, to tell their costs apart (`--variants rpcgen,otel-sdk-traces,...`).
+  "otel-sdk-traces": { label: "@rpcgen/runtime/otel, SDK traces only", load: () => import("./otel-sdk-traces.js") },
+  "otel-sdk-metrics": { label: "@rpcgen/runtime/otel, SDK metrics only", load: () => import("./otel-sdk-metrics.js") },
 } as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
 
 export type VariantName = keyof typeof VARIANTS;
@@ -28,11 +31,20 @@ const OPT_IN: readonly string[] = [
   "pass-interceptors",
   "otel-api",
   "otel-sdk",
+  "otel-sdk-traces",
+  "otel-sdk-metrics",
 ];
 /** The variants run unless `--variants` says otherwise: the six the issue lists. */
 export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => !OPT_IN.includes(v));
 /** The OpenTelemetry variants and their A/A, paired with `rpcgen` by `overheadTable`. */
-export const OVERHEAD_VARIANTS: readonly VariantName[] = ["rpcgen-again", "pass-interceptors", "otel-api", "otel-sdk"];
+export const OVERHEAD_VARIANTS: readonly VariantName[] = [
+  "rpcgen-again",
+  "pass-interceptors",
+  "otel-api",
+  "otel-sdk",
+  "otel-sdk-traces",
+  "otel-sdk-metrics",
+];
 export const BASELINE: VariantName = "glue";
 
 export function isVariantName(name: string): name is VariantName {
