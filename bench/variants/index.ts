@@ -20,6 +20,8 @@ export const VARIANTS = {
   // Not in bench:otel: the SDK's two signals apart, to tell their costs apart (`--variants rpcgen,otel-sdk-traces,...`).
   "otel-sdk-traces": { label: "@rpcgen/runtime/otel, SDK traces only", load: () => import("./otel-sdk-traces.js") },
   "otel-sdk-metrics": { label: "@rpcgen/runtime/otel, SDK metrics only", load: () => import("./otel-sdk-metrics.js") },
+  // Not in bench:otel: a tracer and meter of a few lines instead of the SDK, to tell the SDK's own work apart.
+  "otel-bare-sdk": { label: "@rpcgen/runtime/otel, bare tracer and meter", load: () => import("./otel-bare-sdk.js") },
 } as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
 
 export type VariantName = keyof typeof VARIANTS;
@@ -33,6 +35,7 @@ const OPT_IN: readonly string[] = [
   "otel-sdk",
   "otel-sdk-traces",
   "otel-sdk-metrics",
+  "otel-bare-sdk",
 ];
 /** The variants run unless `--variants` says otherwise: the six the issue lists. */
 export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => !OPT_IN.includes(v));
@@ -44,6 +47,7 @@ export const OVERHEAD_VARIANTS: readonly VariantName[] = [
   "otel-sdk",
   "otel-sdk-traces",
   "otel-sdk-metrics",
+  "otel-bare-sdk",
 ];
 export const BASELINE: VariantName = "glue";
 
