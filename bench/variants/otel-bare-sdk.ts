@@ -98,7 +98,10 @@ const sums = new Map<object, { count: number; sum: number }>();
 const histogram: Histogram = {
   record(value, attributes = {}) {
     let point = sums.get(attributes);
-    if (point === undefined) sums.set(attributes, (point = { count: 0, sum: 0 }));
+    if (point === undefined) {
+      point = { count: 0, sum: 0 };
+      sums.set(attributes, point);
+    }
     point.count++;
     point.sum += value;
   },
