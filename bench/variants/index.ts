@@ -32,6 +32,11 @@ export const VARIANTS = {
     load: () => import("./connect-rpcgen.js").then((m) => ({ variant: m.h2Variant })),
   },
   "connect-node-h2": { label: "connect-node server, HTTP/2", load: () => import("./connect-node-h2.js") },
+  // Not in bench:otel: the SDK's two signals apart, to tell their costs apart (`--variants rpcgen,otel-sdk-traces,...`).
+  "otel-sdk-traces": { label: "@rpcgen/runtime/otel, SDK traces only", load: () => import("./otel-sdk-traces.js") },
+  "otel-sdk-metrics": { label: "@rpcgen/runtime/otel, SDK metrics only", load: () => import("./otel-sdk-metrics.js") },
+  // Not in bench:otel: a tracer and meter of a few lines instead of the SDK, to tell the SDK's own work apart.
+  "otel-bare-sdk": { label: "@rpcgen/runtime/otel, bare tracer and meter", load: () => import("./otel-bare-sdk.js") },
 } as const satisfies Record<string, { label: string; load: () => Promise<{ variant: Variant }> }>;
 
 export type VariantName = keyof typeof VARIANTS;
@@ -49,11 +54,22 @@ const OPT_IN: readonly string[] = [
   "connect-rpcgen-h2",
   "connect-rpcgen-h2-again",
   "connect-node-h2",
+  "otel-sdk-traces",
+  "otel-sdk-metrics",
+  "otel-bare-sdk",
 ];
 /** The variants run unless `--variants` says otherwise: the six the issue lists. */
 export const VARIANT_NAMES = (Object.keys(VARIANTS) as VariantName[]).filter((v) => !OPT_IN.includes(v));
 /** The OpenTelemetry variants and their A/A, paired with `rpcgen` by `overheadTable`. */
-export const OVERHEAD_VARIANTS: readonly VariantName[] = ["rpcgen-again", "pass-interceptors", "otel-api", "otel-sdk"];
+export const OVERHEAD_VARIANTS: readonly VariantName[] = [
+  "rpcgen-again",
+  "pass-interceptors",
+  "otel-api",
+  "otel-sdk",
+  "otel-sdk-traces",
+  "otel-sdk-metrics",
+  "otel-bare-sdk",
+];
 export const BASELINE: VariantName = "glue";
 /** What a `--protocol connect…` run compares: rpcgen, rpcgen again (A/A), and connect-node, the baseline. */
 export interface ConnectRun {

@@ -26,7 +26,8 @@ it("bench --smoke: every variant runs every scenario and the memory scenarios wi
 
 it("bench --smoke: the OpenTelemetry overhead variants run without an error", async () => {
   const args = ["--import", "tsx", "bench/run.ts", "--smoke", "--no-memory"];
-  args.push("--variants", "rpcgen,rpcgen-again,otel-api,otel-sdk", "--scenarios", "unary-c16,server-stream-100b");
+  const variants = "rpcgen,rpcgen-again,otel-api,otel-sdk,otel-sdk-traces,otel-sdk-metrics,otel-bare-sdk";
+  args.push("--variants", variants, "--scenarios", "unary-c16,server-stream-100b");
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, timeout: 60_000 }).catch(
     (err: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`bench --smoke (otel) failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
@@ -37,6 +38,9 @@ it("bench --smoke: the OpenTelemetry overhead variants run without an error", as
     "rpcgen again (A/A)",
     "@rpcgen/runtime/otel, API only (no-op)",
     "@rpcgen/runtime/otel, SDK, no-op export",
+    "@rpcgen/runtime/otel, SDK traces only",
+    "@rpcgen/runtime/otel, SDK metrics only",
+    "@rpcgen/runtime/otel, bare tracer and meter",
   ]) {
     expect(stdout).toContain(`| ${variant} `);
   }

@@ -1,9 +1,9 @@
-import * as grpc from "@grpc/grpc-js";
-import { type Attributes, context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type * as grpc from "@grpc/grpc-js";
+import { type Attributes, context, propagation, SpanKind, trace } from "@opentelemetry/api";
+import { type ClientCallConfig, type ClientMethod, TracedClientCall } from "./client-call.js";
 import { DurationHistogram } from "./instruments.js";
-import { metadataSetter } from "./metadata-carrier.js";
 import { type ClientTelemetryOptions, SCOPE_NAME } from "./options.js";
-import { messageEvent, methodInfo, splitHostPort, targetAttributes } from "./rpc-attributes.js";
+import { AttributesByCode, methodInfo, targetAttributes } from "./rpc-attributes.js";
 import { telemetryOff } from "./telemetry-off.js";
 
 /**
@@ -20,63 +20,45 @@ import { telemetryOff } from "./telemetry-off.js";
 export function traceClientCalls(options: ClientTelemetryOptions = {}): grpc.Interceptor {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE_NAME);
   const duration = new DurationHistogram("rpc.client.duration", "Duration of outbound RPCs", options.meterProvider);
-  const propagator = options.propagator;
-  const messageEvents = options.messageEvents === true;
   const server = options.target === undefined ? undefined : targetAttributes(options.target);
+  const config: ClientCallConfig = {
+    durations: duration,
+    propagator: options.propagator ?? propagation,
+    messageEvents: options.messageEvents === true,
+    peerAsServer: server === undefined,
+  };
+  // Per method, built once: what every call of it starts its span with and records its duration with.
+  const methods = new Map<string, ClientMethod>();
 
   return (callOptions, nextCall) => {
     // grpc-js takes any InterceptingCallInterface from an interceptor; its type says InterceptingCall.
-    if (telemetryOff(options.tracerProvider, duration, propagator))
+    if (telemetryOff(options.tracerProvider, duration, options.propagator))
       return nextCall(callOptions) as grpc.InterceptingCall;
     const definition = callOptions.method_definition;
-    const info = methodInfo(definition.path, definition.requestStream || definition.responseStream);
-    const events = messageEvents && info.streaming;
+    let method = methods.get(definition.path);
+    if (method === undefined) {
+      method = clientMethod(definition.path, definition.requestStream || definition.responseStream, server);
+      methods.set(definition.path, method);
+    }
     const parent = context.active();
-    const span = tracer.startSpan(
-      info.spanName,
-      { kind: SpanKind.CLIENT, attributes: server ? { ...info.attributes, ...server } : info.attributes },
+    const span = tracer.startSpan(method.spanName, method.spanOptions, parent);
+    return new TracedClientCall(
+      nextCall(callOptions),
+      span,
       parent,
-    );
-    const started = performance.now();
-    let received = 0;
-    let sent = 0;
-
-    const call: grpc.InterceptingCall = new grpc.InterceptingCall(nextCall(callOptions), {
-      start(metadata, _listener, next) {
-        // A copy: the caller may reuse its Metadata object for other calls.
-        const outgoing = metadata.clone();
-        const spanContext = trace.setSpan(parent, span);
-        if (propagator) propagator.inject(spanContext, outgoing, metadataSetter);
-        else propagation.inject(spanContext, outgoing, metadataSetter);
-        next(outgoing, {
-          onReceiveMessage(message, nextMessage) {
-            if (events) span.addEvent("rpc.message", messageEvent("RECEIVED", ++received));
-            nextMessage(message);
-          },
-          onReceiveStatus(status, nextStatus) {
-            const attributes: Attributes = { ...info.attributes, "rpc.grpc.status_code": status.code };
-            if (server) Object.assign(attributes, server);
-            else span.setAttributes(peerAttributes(call.getPeer()));
-            span.setAttribute("rpc.grpc.status_code", status.code);
-            if (status.code !== grpc.status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
-            span.end();
-            duration.get().record(performance.now() - started, attributes);
-            nextStatus(status);
-          },
-        });
-      },
-      sendMessage(message, next) {
-        if (events) span.addEvent("rpc.message", messageEvent("SENT", ++sent));
-        next(message);
-      },
-    });
-    return call;
+      config,
+      method,
+    ) as unknown as grpc.InterceptingCall;
   };
 }
 
-// Without a target: the address the call connected to (grpc-js says "unknown" before that).
-function peerAttributes(peer: string): Attributes {
-  if (peer === "" || peer === "unknown") return {};
-  const { address, port } = splitHostPort(peer);
-  return port === undefined ? { "server.address": address } : { "server.address": address, "server.port": port };
+function clientMethod(path: string, streaming: boolean, server: Attributes | undefined): ClientMethod {
+  const info = methodInfo(path, streaming);
+  const attributes = server ? Object.freeze({ ...info.attributes, ...server }) : info.attributes;
+  return {
+    spanName: info.spanName,
+    spanOptions: Object.freeze({ kind: SpanKind.CLIENT, attributes }),
+    durationAttributes: server ? new AttributesByCode(attributes) : info.byCode,
+    streaming: info.streaming,
+  };
 }

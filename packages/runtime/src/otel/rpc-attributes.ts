@@ -8,6 +8,8 @@ export interface MethodInfo {
   readonly attributes: Readonly<Attributes>;
   /** Message events are for streams only: the conventions say none on unary calls. */
   readonly streaming: boolean;
+  /** {@link attributes} with each status code: what a duration is recorded with. */
+  readonly byCode: AttributesByCode;
 }
 
 const methods = new Map<string, MethodInfo>();
@@ -20,11 +22,8 @@ export function methodInfo(path: string, streaming: boolean): MethodInfo {
     const slash = name.lastIndexOf("/");
     const service = slash < 0 ? "" : name.slice(0, slash);
     const method = slash < 0 ? name : name.slice(slash + 1);
-    info = {
-      spanName: name,
-      attributes: { "rpc.system": "grpc", "rpc.service": service, "rpc.method": method },
-      streaming,
-    };
+    const attributes = Object.freeze({ "rpc.system": "grpc", "rpc.service": service, "rpc.method": method });
+    info = { spanName: name, attributes, streaming, byCode: new AttributesByCode(attributes) };
     methods.set(path, info);
   }
   return info;
@@ -78,4 +77,28 @@ export function targetAttributes(target: string): Attributes {
 /** The attributes of an `rpc.message` event. */
 export function messageEvent(type: "SENT" | "RECEIVED", id: number): Attributes {
   return { "rpc.message.type": type, "rpc.message.id": id };
+}
+
+/**
+ * A method's attributes with `rpc.grpc.status_code` added, one frozen object per code, built when
+ * first needed: every duration a method records with the same code shares one object instead of
+ * spreading a new one per call.
+ */
+export class AttributesByCode {
+  readonly #base: Readonly<Attributes>;
+  readonly #byCode: Readonly<Attributes>[] = [];
+
+  constructor(base: Readonly<Attributes>) {
+    this.#base = base;
+  }
+
+  get(code: number): Readonly<Attributes> {
+    let attributes = this.#byCode[code];
+    if (attributes === undefined) {
+      attributes = Object.freeze({ ...this.#base, "rpc.grpc.status_code": code });
+      // grpc-js codes are 0 to 16; anything else (a bad status from a peer) is not kept.
+      if (Number.isInteger(code) && code >= 0 && code <= 16) this.#byCode[code] = attributes;
+    }
+    return attributes;
+  }
 }
