@@ -33,6 +33,8 @@ class SlowEcho extends UnimplementedEchoServiceServer {
   override async echo(request: EchoRequest, ctx: CallContext): Promise<MessageInitShape<typeof EchoResponseSchema>> {
     const ms = request.count;
     if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+    ctx.sendHeader({ "x-served": "yes" });
+    ctx.trailer.set("x-trailer", "t");
     return { text: `${request.text} via ${ctx.protocol}` };
   }
 }
@@ -176,6 +178,9 @@ describe("CORS", () => {
       const call = await postJson(listening.port, ECHO, { text: "c" }, { origin });
       expect(call.headers["access-control-allow-origin"]).toBe(origin);
       expect(String(call.headers["access-control-expose-headers"])).toContain("grpc-status-details-bin");
+      // The handler's headers and trailers are exposed without naming them in the options.
+      const exposes = String(call.headers["access-control-expose-headers"]).split(", ");
+      expect(exposes).toEqual(expect.arrayContaining(["x-served", "trailer-x-trailer"]));
       const other = await post(
         listening.port,
         ECHO,

@@ -153,7 +153,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     }
     let body: Uint8Array;
     try {
-      body = this.#codec.serialize(this.#route.output, create(this.#route.output, init));
+      body = this.#codec.serialize(this.#route, create(this.#route.output, init));
     } catch (err) {
       this.end(RpcError.from(err));
       return;
@@ -163,7 +163,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     for (const [key, value] of metadataHeaders(this.#trailer, "trailer-")) addHeader(headers, key, value);
     headers["content-length"] = String(body.byteLength);
     this.#finish(undefined);
-    this.#res.writeHead(200, headers);
+    this.#res.writeHead(200, exposed(headers));
     this.#res.end(body);
   }
 
@@ -172,10 +172,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     if (this.#answered) return Promise.reject(this.#reason ?? new RpcError(Code.CANCELLED, "call ended"));
     let payload: Uint8Array;
     try {
-      payload = this.#codec.serialize(
-        this.#route.output,
-        create(this.#route.output, init) as MessageShape<DescMessage>,
-      );
+      payload = this.#codec.serialize(this.#route, create(this.#route.output, init) as MessageShape<DescMessage>);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -211,7 +208,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     headers["content-type"] = "application/json";
     for (const [key, value] of metadataHeaders(trailer)) addHeader(headers, key, value);
     headers["content-length"] = String(body.byteLength);
-    res.writeHead(httpStatusOf(e.code), headers);
+    res.writeHead(httpStatusOf(e.code), exposed(headers));
     res.end(body);
   }
 
@@ -231,7 +228,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     if (this.#headSent) return;
     this.#headSent = true;
     this.#headers["content-type"] = this.#contentType;
-    this.#res.writeHead(200, this.#headers);
+    this.#res.writeHead(200, exposed(this.#headers));
   }
 
   #finish(reason: RpcError | undefined): void {
@@ -274,6 +271,21 @@ function deadlineExceeded(): RpcError {
 
 function statusError(status: grpc.StatusObject): RpcError {
   return new RpcError(status.code, status.details, { metadata: status.metadata });
+}
+
+const NOT_EXPOSED = new Set(["content-type", "content-length", "vary"]);
+
+/**
+ * With CORS on, a page may read only the response headers the server lists: list every header
+ * and `trailer-` header this response carries, so the handler's metadata reaches the page
+ * without naming each key in `cors.exposeHeaders`.
+ */
+function exposed(headers: Headers): Headers {
+  const expose = headers["access-control-expose-headers"];
+  if (typeof expose !== "string") return headers;
+  const names = Object.keys(headers).filter((key) => !NOT_EXPOSED.has(key) && !key.startsWith("access-control-"));
+  if (names.length > 0) headers["access-control-expose-headers"] = [expose, ...names].join(", ");
+  return headers;
 }
 
 function addHeader(headers: Headers, key: string, value: string): void {

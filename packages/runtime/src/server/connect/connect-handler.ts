@@ -339,7 +339,7 @@ function runHandler(
   if (!method.requestStream && !method.responseStream) {
     body()
       .then((bytes) => {
-        const request = codec.parse(method.input, bytes);
+        const request = codec.parse(method, bytes);
         return handler(request, call);
       })
       .then((result) => call.answer(result as MessageInitShape<DescMessage>), fail);
@@ -348,13 +348,13 @@ function runHandler(
   const dead = () => (call.answered ? (call.reason ?? new RpcError(Code.CANCELLED, "call ended")) : undefined);
   const input: Promise<unknown> = method.requestStream
     ? Promise.resolve(
-        new ConnectRequestStream(req as AsyncIterable<Uint8Array>, method.input, codec, maxBytes, dead, () => {
+        new ConnectRequestStream(req as AsyncIterable<Uint8Array>, method, codec, maxBytes, dead, () => {
           for (const listener of call.messageListeners) listener("RECEIVED");
         }),
       )
     : onlyMessage(req as AsyncIterable<Uint8Array>, maxBytes).then((bytes) => {
         for (const listener of call.messageListeners) listener("RECEIVED");
-        return codec.parse(method.input, bytes);
+        return codec.parse(method, bytes);
       });
   input
     .then(async (request) => {

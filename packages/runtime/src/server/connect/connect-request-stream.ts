@@ -1,4 +1,5 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { RpcMethod } from "../../shared/method-definition.js";
 import { Code, RpcError } from "../../shared/rpc-error.js";
 import type { RequestStream } from "../request-stream.js";
 import { FLAG_COMPRESSED, readEnvelopes } from "./envelope.js";
@@ -11,21 +12,21 @@ import type { MessageCodec } from "./message-codec.js";
  */
 export class ConnectRequestStream<I extends DescMessage> implements RequestStream<I> {
   readonly #envelopes: AsyncGenerator<{ flags: number; payload: Uint8Array }>;
-  readonly #schema: I;
+  readonly #method: RpcMethod<I, DescMessage>;
   readonly #codec: MessageCodec;
   readonly #dead: () => RpcError | undefined;
   readonly #received: () => void;
 
   constructor(
     body: AsyncIterable<Uint8Array>,
-    schema: I,
+    method: RpcMethod<I, DescMessage>,
     codec: MessageCodec,
     maxBytes: number,
     dead: () => RpcError | undefined,
     received: () => void,
   ) {
     this.#envelopes = readEnvelopes(body, maxBytes);
-    this.#schema = schema;
+    this.#method = method;
     this.#codec = codec;
     this.#dead = dead;
     this.#received = received;
@@ -48,7 +49,10 @@ export class ConnectRequestStream<I extends DescMessage> implements RequestStrea
       );
     }
     this.#received();
-    return this.#codec.parse(this.#schema, next.value.payload);
+    return this.#codec.parse(
+      this.#method as RpcMethod<DescMessage, DescMessage>,
+      next.value.payload,
+    ) as MessageShape<I>;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<MessageShape<I>> {

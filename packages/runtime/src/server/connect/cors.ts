@@ -4,7 +4,10 @@ import type { IncomingHttpHeaders } from "node:http";
 export interface CorsOptions {
   /** Exact origins (`"https://app.example.com"`), `"*"` for any, or a predicate. */
   origins: readonly string[] | "*" | ((origin: string) => boolean);
-  /** Response headers (metadata) a page may read, besides the ones Connect's clients need. */
+  /**
+   * More response headers a page may read. Connect's own, and every header and `trailer-`
+   * header a response carries (the handler's metadata), are exposed without being listed.
+   */
   exposeHeaders?: readonly string[];
   /** How long a browser may cache a preflight answer. Default 7200 s (Chromium's cap). */
   maxAgeSeconds?: number;

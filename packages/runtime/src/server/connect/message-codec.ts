@@ -2,22 +2,25 @@ import {
   createRegistry,
   type DescFile,
   type DescMessage,
-  fromBinary,
   fromJson,
   type JsonValue,
   type MessageShape,
   type Registry,
-  toBinary,
   toJsonString,
 } from "@bufbuild/protobuf";
+import type { RpcMethod } from "../../shared/method-definition.js";
 import { Code, RpcError } from "../../shared/rpc-error.js";
 
 /** How one call's messages are written on the wire: Connect's `json` or `proto` encoding. */
 export interface MessageCodec {
   readonly name: "json" | "proto";
-  parse<D extends DescMessage>(schema: D, bytes: Uint8Array): MessageShape<D>;
-  serialize<D extends DescMessage>(schema: D, message: MessageShape<D>): Uint8Array;
+  /** A request of `method`. */
+  parse(method: Rpc, bytes: Uint8Array): MessageShape<DescMessage>;
+  /** A response of `method`. */
+  serialize(method: Rpc, message: MessageShape<DescMessage>): Uint8Array;
 }
+
+type Rpc = RpcMethod<DescMessage, DescMessage>;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -32,7 +35,7 @@ export function messageCodecs(
 ): { json: MessageCodec; proto: MessageCodec } {
   const json: MessageCodec = {
     name: "json",
-    parse(schema, bytes) {
+    parse({ input: schema }, bytes) {
       let value: JsonValue;
       try {
         value = JSON.parse(utf8.decode(bytes)) as JsonValue;
@@ -45,21 +48,23 @@ export function messageCodecs(
         throw invalid(`cannot decode ${schema.typeName} from JSON: ${reason(err)}`, err);
       }
     },
-    serialize(schema, message) {
-      return Buffer.from(toJsonString(schema, message, { registry }));
+    serialize({ output }, message) {
+      return Buffer.from(toJsonString(output, message, { registry }));
     },
   };
+  // Binary goes through the method's own serializers, the ones gRPC calls use (the generated
+  // codec when the plugin printed one), so both protocols read and write the same bytes.
   const proto: MessageCodec = {
     name: "proto",
-    parse(schema, bytes) {
+    parse(method, bytes) {
       try {
-        return fromBinary(schema, bytes);
+        return method.requestDeserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       } catch (err) {
-        throw invalid(`cannot decode ${schema.typeName}: ${reason(err)}`, err);
+        throw invalid(`cannot decode ${method.input.typeName}: ${reason(err)}`, err);
       }
     },
-    serialize(schema, message) {
-      return toBinary(schema, message);
+    serialize(method, message) {
+      return method.responseSerialize(message);
     },
   };
   return { json, proto };
