@@ -22,8 +22,8 @@ import {
   UnimplementedEchoServiceServer,
 } from "../golden/ts/fixtures/echo_rpc.js";
 import { makeTestCerts } from "../helpers/certs.js";
+import { envelopes, jsonStream, post, postJson } from "../helpers/connect-raw.js";
 import { installOtel } from "../helpers/otel.js";
-import { envelopes, jsonStream, post, postJson } from "./connect-call.js";
 
 const ECHO = "/fixtures.echo.v1.EchoService/Echo";
 const otel = installOtel();
@@ -237,6 +237,21 @@ describe("TLS", () => {
   });
 });
 
+/** A server whose ServerStream sends one message, then waits for the call to end. */
+async function serveHangingStream() {
+  const server = new grpc.Server();
+  registerEchoServiceServer(
+    server,
+    new (class extends UnimplementedEchoServiceServer {
+      override async *serverStream(_r: EchoRequest, stream: { signal: AbortSignal }) {
+        yield { text: "first" };
+        await new Promise((resolve) => stream.signal.addEventListener("abort", resolve, { once: true }));
+      }
+    })(),
+  );
+  return { server, listening: await listen(server, "127.0.0.1:0") };
+}
+
 describe("graceful shutdown", () => {
   it("drains both protocols: calls in progress finish, then the port is closed", async () => {
     const { server, listening, client } = await serve();
@@ -253,17 +268,7 @@ describe("graceful shutdown", () => {
   });
 
   it("a gRPC stream on the shared port keeps shutdown waiting until the grace period ends it (UNAVAILABLE)", async () => {
-    const server = new grpc.Server();
-    registerEchoServiceServer(
-      server,
-      new (class extends UnimplementedEchoServiceServer {
-        override async *serverStream(_r: EchoRequest, stream: { signal: AbortSignal }) {
-          yield { text: "first" };
-          await new Promise((resolve) => stream.signal.addEventListener("abort", resolve, { once: true }));
-        }
-      })(),
-    );
-    const listening = await listen(server, "127.0.0.1:0");
+    const { server, listening } = await serveHangingStream();
     const client = new EchoServiceClient(`127.0.0.1:${listening.port}`, grpc.credentials.createInsecure());
     const events: string[] = [];
     const read = (async () => {
@@ -287,17 +292,7 @@ describe("graceful shutdown", () => {
   });
 
   it("a Connect stream still open after the grace period ends with unavailable", async () => {
-    const server = new grpc.Server();
-    registerEchoServiceServer(
-      server,
-      new (class extends UnimplementedEchoServiceServer {
-        override async *serverStream(_r: EchoRequest, stream: { signal: AbortSignal }) {
-          yield { text: "first" };
-          await new Promise((resolve) => stream.signal.addEventListener("abort", resolve, { once: true }));
-        }
-      })(),
-    );
-    const listening = await listen(server, "127.0.0.1:0");
+    const { server, listening } = await serveHangingStream();
     const call = post(listening.port, "/fixtures.echo.v1.EchoService/ServerStream", envelopes("{}"), {
       "content-type": "application/connect+json",
     });

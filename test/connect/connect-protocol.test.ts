@@ -17,8 +17,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoRequestSchema, EchoResponseSchema } from "../golden/ts/fixtures/echo_pb.js";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
+import { envelopes, frames, http2Stream, jsonStream, post, postJson } from "../helpers/connect-raw.js";
 import { TestEcho } from "../runtime/echo-impl.js";
-import { envelopes, frames, http2Stream, jsonStream, post, postJson } from "./connect-call.js";
 
 const ECHO = "/fixtures.echo.v1.EchoService/Echo";
 const SERVER_STREAM = "/fixtures.echo.v1.EchoService/ServerStream";
@@ -283,9 +283,9 @@ describe("streams", () => {
     const res = await post(listening.port, SERVER_STREAM, envelopes(request), {
       "content-type": "application/connect+proto",
     });
-    const all = frames(res.body);
+    const all = frames(res.body).frames;
     expect(all.map((f) => f.flags)).toEqual([0, 0, 2]);
-    expect(all.slice(0, 2).map((f) => fromBinary(EchoResponseSchema, f.payload).index)).toEqual([0, 1]);
+    expect(all.slice(0, 2).map((f) => fromBinary(EchoResponseSchema, f.data).index)).toEqual([0, 1]);
   });
 
   it("client streaming over HTTP/1.1 on the gRPC port", async () => {
@@ -346,7 +346,7 @@ describe("streams", () => {
         call({ "content-type": "application/json" }, Buffer.from(JSON.stringify({ text: "mixed" }))),
       ]);
       expect(grpcAnswer.trailers["grpc-status"]).toBe("0");
-      expect(fromBinary(EchoResponseSchema, frames(grpcAnswer.body)[0]?.payload ?? new Uint8Array()).text).toBe(
+      expect(fromBinary(EchoResponseSchema, frames(grpcAnswer.body).frames[0]?.data ?? new Uint8Array()).text).toBe(
         "mixed",
       );
       expect(connectAnswer.status).toBe(200);

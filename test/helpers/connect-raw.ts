@@ -1,9 +1,9 @@
-// Raw Connect requests over node:http, for inputs no well-behaved client sends: bodies are
-// bytes, nothing is checked on the way out, and the answer is read back as bytes, then as
-// Connect's outcome (an HTTP status plus the error code of the error JSON or of the
-// end-of-stream envelope).
+// Raw Connect requests over node:http and node:http2, what a client that knows only HTTP sends
+// (and inputs no well-behaved client sends): bodies are bytes, nothing is checked on the way
+// out, and the answer is read back as bytes, then as Connect's outcome (an HTTP status plus the
+// error code of the error JSON or of the end-of-stream envelope), or as JSON.
 import { request } from "node:http";
-import { type ClientHttp2Session, constants } from "node:http2";
+import { type ClientHttp2Session, connect, constants } from "node:http2";
 
 const { NGHTTP2_CANCEL } = constants;
 
@@ -15,6 +15,8 @@ export interface RawResponse {
 
 export interface RawRequest {
   path: string;
+  /** Default POST. */
+  method?: string;
   contentType?: string;
   headers?: Record<string, string>;
   body?: Uint8Array;
@@ -23,13 +25,14 @@ export interface RawRequest {
   timeoutMs?: number;
 }
 
-/** One POST on its own connection (no agent); rejects on a reset, a timeout or a hang-up. */
+/** One request (POST unless told) on its own connection (no agent); rejects on a reset, a timeout or a hang-up. */
 export function rawPost(port: number, req: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...req.headers };
     if (req.contentType !== undefined) headers["content-type"] = req.contentType;
     if (!req.keepOpen) headers["content-length"] = String(req.body?.length ?? 0);
-    const r = request({ host: "127.0.0.1", port, method: "POST", path: req.path, headers, agent: false }, (res) => {
+    const method = req.method ?? "POST";
+    const r = request({ host: "127.0.0.1", port, method, path: req.path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
@@ -127,4 +130,57 @@ export function rawH2Post(session: ClientHttp2Session, req: RawRequest): Promise
     if (req.body !== undefined && req.body.length > 0) stream.write(req.body);
     if (!req.keepOpen) stream.end();
   });
+}
+
+/** A request with a string or byte body and the given headers (`rawPost` with fewer words). */
+export function post(
+  port: number,
+  path: string,
+  body: Uint8Array | string,
+  headers: Record<string, string> = {},
+  method = "POST",
+): Promise<RawResponse> {
+  return rawPost(port, { path, method, headers, body: Buffer.from(body) });
+}
+
+/** A unary JSON call: its status, headers and parsed body. */
+export async function postJson(
+  port: number,
+  path: string,
+  json: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: RawResponse["headers"]; json: Record<string, unknown> }> {
+  const res = await post(port, path, JSON.stringify(json), { "content-type": "application/json", ...headers });
+  return { status: res.status, headers: res.headers, json: JSON.parse(res.body.toString()) as Record<string, unknown> };
+}
+
+/** Several messages, each in its envelope, as one streaming request body. */
+export function envelopes(...payloads: (Uint8Array | string)[]): Buffer {
+  return Buffer.concat(payloads.map((p) => envelope(Buffer.from(p))));
+}
+
+/** The JSON messages and the end-of-stream message of an `application/connect+json` body; throws if it is cut short. */
+export function jsonStream(body: Buffer): { messages: unknown[]; end: Record<string, unknown> } {
+  const { frames: all, rest } = frames(body);
+  const last = all.at(-1);
+  if (rest !== 0 || last === undefined || last.flags !== 2) throw new Error("no end-of-stream envelope");
+  return {
+    messages: all.slice(0, -1).map((f) => JSON.parse(f.data.toString()) as unknown),
+    end: JSON.parse(last.data.toString()) as Record<string, unknown>,
+  };
+}
+
+/** A Connect streaming call over HTTP/2 (prior knowledge) on a session of its own, the requests all sent. */
+export async function http2Stream(
+  port: number,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
+  const session = connect(`http://127.0.0.1:${port}`);
+  try {
+    return await rawH2Post(session, { path, contentType: "application/connect+json", headers, body });
+  } finally {
+    session.close();
+  }
 }
