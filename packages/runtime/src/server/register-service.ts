@@ -196,13 +196,7 @@ async function streamResponses(
   const open: OpenCall = { streaming: true, end: (status) => !sc.cancelled && sc.emit("error", status) };
   state.openCalls.add(open);
   try {
-    const result = run(stream);
-    if (isAsyncIterable(result)) {
-      // Leaving this loop early (send rejected on cancel) calls the generator's return(), so its finally runs.
-      for await (const message of result) await stream.send(message as MessageInitShape<DescMessage>);
-    } else {
-      await result;
-    }
+    await sendResults(run(stream), stream);
     if (!sc.cancelled) sc.end(stream.trailerIfAny);
   } catch (err) {
     if (!sc.cancelled) sc.emit("error", statusFromError(err, stream.trailerIfAny));
@@ -215,6 +209,20 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
-export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+/**
+ * What a streaming handler returned, sent: each message of an async iterable (an `async *`
+ * generator) in turn, or, for a handler that sent with `stream.send()` itself, its promise.
+ * Either protocol's stream calls it.
+ */
+export async function sendResults(result: unknown, stream: Pick<ServerStream<DescMessage>, "send">): Promise<void> {
+  if (isAsyncIterable(result)) {
+    // Leaving this loop early (send rejected: the call ended) calls the generator's return(), so its finally runs.
+    for await (const message of result) await stream.send(message as MessageInitShape<DescMessage>);
+  } else {
+    await result;
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
 }

@@ -1,9 +1,11 @@
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 
-/** The side of a grpc-js call (client or server) that `send()` writes to. */
-export interface WritableCall extends NodeJS.EventEmitter {
+/** The side of a call that `send()` writes to: a grpc-js call (client or server), or a Connect response. */
+export interface WritableCall {
   /** false: the message is buffered and the caller should wait for 'drain'. */
   write(message: unknown): boolean;
+  once(event: "drain", listener: () => void): unknown;
+  off(event: "drain", listener: () => void): unknown;
 }
 
 /** How a stream's end looks to its sends; the client and the server each know theirs differently. */

@@ -2,10 +2,10 @@ import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { SENT } from "../../shared/message-writer.js";
+import { type WritableCall, type WriteEnd, writeMessage } from "../../shared/message-writer.js";
 import { type MetadataInit, toMetadata } from "../../shared/metadata.js";
 import type { RpcMethod } from "../../shared/method-definition.js";
-import { Code, RpcError } from "../../shared/rpc-error.js";
+import { Code, errorFromStatus, RpcError } from "../../shared/rpc-error.js";
 import { deadlinePassed, type ServerStream } from "../call-context.js";
 import type { CallOutcome } from "../call-middleware.js";
 import type { OpenCall } from "../server-state.js";
@@ -30,7 +30,7 @@ export interface ConnectResponse extends NodeJS.EventEmitter {
  * with `protocol: "connect"` and no grpc-js `call`), and the response it writes. Only the first
  * answer counts: a deadline, the client leaving, or shutdown may end the call before the handler.
  */
-export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
+export class ConnectCall implements ServerStream<DescMessage>, OpenCall, WriteEnd {
   readonly protocol = "connect" as const;
   readonly call = undefined;
   readonly method: string;
@@ -40,7 +40,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
   readonly requestStream: boolean;
   readonly responseStream: boolean;
   /** Resolves once the call has ended, with its status. */
-  readonly outcome: Promise<CallOutcome>;
+  readonly ended: Promise<CallOutcome>;
   #settle!: (outcome: CallOutcome) => void;
   readonly #req: ConnectRequest;
   readonly #res: ConnectResponse;
@@ -58,6 +58,17 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
   readonly #onEnd: (call: ConnectCall) => void;
   /** Listeners of each message (tracing's message events); none in the common case. */
   readonly messageListeners: ((type: "SENT" | "RECEIVED") => void)[] = [];
+  /** The response as the shared back-pressure writer sees it: each message in its envelope. */
+  readonly #envelopes: WritableCall = {
+    write: (message) => {
+      const payload = this.#codec.serialize(this.#route, message as MessageShape<DescMessage>);
+      this.#startStream();
+      for (const listener of this.messageListeners) listener("SENT");
+      return this.#res.write(envelope(0, payload));
+    },
+    once: (event, listener) => this.#res.once(event, listener),
+    off: (event, listener) => this.#res.off(event, listener),
+  };
 
   constructor(init: {
     req: ConnectRequest;
@@ -77,7 +88,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     this.requestStream = init.method.requestStream;
     this.responseStream = init.method.responseStream;
     this.streaming = this.requestStream || this.responseStream;
-    this.outcome = new Promise((resolve) => {
+    this.ended = new Promise((resolve) => {
       this.#settle = resolve;
     });
     this.#codec = init.codec;
@@ -98,7 +109,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
         const late = deadline !== undefined && deadlinePassed({ getDeadline: () => deadline });
         this.#finish(late ? deadlineExceeded() : new RpcError(Code.CANCELLED, "call cancelled"));
       }
-      this.#abort(this.#reason ?? new RpcError(Code.CANCELLED, "call ended"));
+      this.#abort(this.#reason ?? callEnded());
     });
   }
 
@@ -169,16 +180,22 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
 
   /** Streams: the next response message, resolving once the connection can take more. */
   send(init: MessageInitShape<DescMessage>): Promise<void> {
-    if (this.#answered) return Promise.reject(this.#reason ?? new RpcError(Code.CANCELLED, "call ended"));
-    let payload: Uint8Array;
     try {
-      payload = this.#codec.serialize(this.#route, create(this.#route.output, init) as MessageShape<DescMessage>);
+      return writeMessage(this.#envelopes, this.#route.output, this, init);
     } catch (err) {
+      // The message did not serialize.
       return Promise.reject(err);
     }
-    this.#startStream();
-    for (const listener of this.messageListeners) listener("SENT");
-    return this.#res.write(envelope(0, payload)) ? SENT : this.#drained();
+  }
+
+  /** The stream's end as its sends see it (WriteEnd): a send after the end rejects with why it ended. */
+  outcome(): Error | undefined {
+    return this.#answered ? (this.#reason ?? callEnded()) : undefined;
+  }
+
+  whenEnded(wake: () => void): () => void {
+    this.#res.once("close", wake);
+    return () => this.#res.off("close", wake);
   }
 
   /**
@@ -188,7 +205,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
    */
   end(error: RpcError | grpc.StatusObject | undefined): void {
     if (this.#answered) return;
-    const err = error === undefined || error instanceof RpcError ? error : statusError(error);
+    const err = error === undefined || error instanceof RpcError ? error : errorFromStatus(error);
     const trailer = this.#trailer?.clone() ?? new grpc.Metadata();
     if (err !== undefined) trailer.merge(err.metadata);
     this.#finish(err);
@@ -245,20 +262,6 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall {
     this.#reason ??= reason;
     if (this.#controller !== undefined && !this.#controller.signal.aborted) this.#controller.abort(reason);
   }
-
-  #drained(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const res = this.#res;
-      const done = () => {
-        res.off("drain", done);
-        res.off("close", done);
-        if (this.#answered) reject(this.#reason ?? new RpcError(Code.CANCELLED, "call ended"));
-        else resolve();
-      };
-      res.on("drain", done);
-      res.on("close", done);
-    });
-  }
 }
 
 const OK: CallOutcome = { code: Code.OK, details: "" };
@@ -269,8 +272,9 @@ function deadlineExceeded(): RpcError {
   return new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
 }
 
-function statusError(status: grpc.StatusObject): RpcError {
-  return new RpcError(status.code, status.details, { metadata: status.metadata });
+/** Why a send or a read after the end of a call that ended well fails. */
+export function callEnded(): RpcError {
+  return new RpcError(Code.CANCELLED, "call ended");
 }
 
 const NOT_EXPOSED = new Set(["content-type", "content-length", "vary"]);

@@ -5,13 +5,13 @@ import type * as grpc from "@grpc/grpc-js";
 import { Code, RpcError } from "../../shared/rpc-error.js";
 import { serverInterceptors } from "../../upstream/server-interceptors.js";
 import { type CallInfo, type CallMiddleware, type CallOutcome, callMiddlewareOf } from "../call-middleware.js";
-import { isAsyncIterable } from "../register-service.js";
+import { sendResults } from "../register-service.js";
 import { type Route, serverState } from "../server-state.js";
-import { ConnectCall, type ConnectRequest, type ConnectResponse } from "./connect-call.js";
+import { ConnectCall, type ConnectRequest, type ConnectResponse, callEnded } from "./connect-call.js";
 import { httpStatusOf, wireError } from "./connect-error.js";
 import { ConnectRequestStream } from "./connect-request-stream.js";
 import { type CorsOptions, corsHeaders } from "./cors.js";
-import { FLAG_COMPRESSED, readEnvelopes } from "./envelope.js";
+import { readMessages } from "./envelope.js";
 import { type MessageCodec, messageCodecs, registryOf } from "./message-codec.js";
 import { requestMetadata } from "./request-metadata.js";
 
@@ -343,9 +343,9 @@ function runHandler(
         return handler(request, call);
       })
       .then((result) => call.answer(result as MessageInitShape<DescMessage>), fail);
-    return call.outcome;
+    return call.ended;
   }
-  const dead = () => (call.answered ? (call.reason ?? new RpcError(Code.CANCELLED, "call ended")) : undefined);
+  const dead = () => (call.answered ? (call.reason ?? callEnded()) : undefined);
   const input: Promise<unknown> = method.requestStream
     ? Promise.resolve(
         new ConnectRequestStream(req as AsyncIterable<Uint8Array>, method, codec, maxBytes, dead, () => {
@@ -363,27 +363,17 @@ function runHandler(
         call.answer((await result) as MessageInitShape<DescMessage>);
         return;
       }
-      if (isAsyncIterable(result)) {
-        // Leaving the loop early (a send rejected: the call ended) runs the generator's finally.
-        for await (const message of result) await call.send(message as MessageInitShape<DescMessage>);
-      } else {
-        await result;
-      }
+      await sendResults(result, call);
       call.end(undefined);
     })
     .catch(fail);
-  return call.outcome;
+  return call.ended;
 }
 
 /** A server-streaming request: exactly one message envelope. */
 async function onlyMessage(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
   let message: Uint8Array | undefined;
-  for await (const { flags, payload } of readEnvelopes(body, maxBytes)) {
-    if ((flags & FLAG_COMPRESSED) !== 0)
-      throw new RpcError(
-        Code.INVALID_ARGUMENT,
-        "protocol error: compressed message without a connect-content-encoding",
-      );
+  for await (const payload of readMessages(body, maxBytes)) {
     if (message !== undefined)
       throw new RpcError(Code.INVALID_ARGUMENT, "protocol error: a server-streaming request has more than one message");
     message = payload;

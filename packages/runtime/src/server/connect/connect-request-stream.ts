@@ -2,7 +2,7 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { RpcMethod } from "../../shared/method-definition.js";
 import { Code, RpcError } from "../../shared/rpc-error.js";
 import type { RequestStream } from "../request-stream.js";
-import { FLAG_COMPRESSED, readEnvelopes } from "./envelope.js";
+import { readMessages } from "./envelope.js";
 import type { MessageCodec } from "./message-codec.js";
 
 /**
@@ -11,7 +11,7 @@ import type { MessageCodec } from "./message-codec.js";
  * left) rejects with CANCELLED, so a cut upload never looks complete.
  */
 export class ConnectRequestStream<I extends DescMessage> implements RequestStream<I> {
-  readonly #envelopes: AsyncGenerator<{ flags: number; payload: Uint8Array }>;
+  readonly #messages: AsyncGenerator<Uint8Array>;
   readonly #method: RpcMethod<I, DescMessage>;
   readonly #codec: MessageCodec;
   readonly #dead: () => RpcError | undefined;
@@ -25,7 +25,7 @@ export class ConnectRequestStream<I extends DescMessage> implements RequestStrea
     dead: () => RpcError | undefined,
     received: () => void,
   ) {
-    this.#envelopes = readEnvelopes(body, maxBytes);
+    this.#messages = readMessages(body, maxBytes);
     this.#method = method;
     this.#codec = codec;
     this.#dead = dead;
@@ -33,26 +33,17 @@ export class ConnectRequestStream<I extends DescMessage> implements RequestStrea
   }
 
   async recv(): Promise<MessageShape<I> | undefined> {
-    let next: IteratorResult<{ flags: number; payload: Uint8Array }>;
+    let next: IteratorResult<Uint8Array>;
     try {
-      next = await this.#envelopes.next();
+      next = await this.#messages.next();
     } catch (err) {
       throw this.#dead() ?? (err instanceof RpcError ? err : new RpcError(Code.CANCELLED, "call cancelled"));
     }
     const dead = this.#dead();
     if (dead !== undefined) throw dead;
     if (next.done) return undefined;
-    if ((next.value.flags & FLAG_COMPRESSED) !== 0) {
-      throw new RpcError(
-        Code.INVALID_ARGUMENT,
-        "protocol error: compressed message without a connect-content-encoding",
-      );
-    }
     this.#received();
-    return this.#codec.parse(
-      this.#method as RpcMethod<DescMessage, DescMessage>,
-      next.value.payload,
-    ) as MessageShape<I>;
+    return this.#codec.parse(this.#method as RpcMethod<DescMessage, DescMessage>, next.value) as MessageShape<I>;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<MessageShape<I>> {

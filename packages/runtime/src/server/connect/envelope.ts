@@ -13,18 +13,14 @@ export function envelope(flags: number, payload: Uint8Array): Buffer {
   return out;
 }
 
-export interface Envelope {
-  readonly flags: number;
-  readonly payload: Uint8Array;
-}
-
 /**
- * The envelopes of a streaming request body, one at a time as they arrive, so that a slow
- * handler pauses the body (and TCP or HTTP/2 flow control stops the client). A length claim
- * over `maxBytes` is refused before anything is buffered for it; a body that ends inside an
- * envelope is a protocol error, never a short message.
+ * The messages of a streaming request body, one envelope at a time as they arrive, so that a
+ * slow handler pauses the body (and TCP or HTTP/2 flow control stops the client). A length
+ * claim over `maxBytes` is refused before anything is buffered for it; a body that ends inside
+ * an envelope is a protocol error, never a short message; so is a compressed envelope, since
+ * the handler takes no `connect-content-encoding` but identity.
  */
-export async function* readEnvelopes(body: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Envelope> {
+export async function* readMessages(body: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
   let pending: Buffer = Buffer.alloc(0);
   for await (const chunk of body) {
     pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk]);
@@ -37,8 +33,13 @@ export async function* readEnvelopes(body: AsyncIterable<Uint8Array>, maxBytes: 
         );
       }
       if (pending.length < 5 + length) break;
-      const flags = pending[0] as number;
-      yield { flags, payload: pending.subarray(5, 5 + length) };
+      if (((pending[0] as number) & FLAG_COMPRESSED) !== 0) {
+        throw new RpcError(
+          Code.INVALID_ARGUMENT,
+          "protocol error: compressed message without a connect-content-encoding",
+        );
+      }
+      yield pending.subarray(5, 5 + length);
       pending = pending.subarray(5 + length);
     }
   }
