@@ -4,8 +4,9 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { type ServerTlsOptions, serverTlsCredentials } from "../shared/tls.js";
-import { routeOtherStreams, sessionsClosed } from "../upstream/grpc-stream-router.js";
+import { routeOtherStreams } from "../upstream/grpc-stream-router.js";
 import { type ConnectHandler, type ConnectOptions, connectHandler } from "./connect/connect-handler.js";
+import { Http2Sessions } from "./http2-sessions.js";
 import { serverState } from "./server-state.js";
 
 export interface ListenOptions {
@@ -59,7 +60,10 @@ export async function listen(server: grpc.Server, address: string, options: List
   const connect = options.connect ?? {};
   const handler = connectHandler(server, connect);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  const grpcSessionsClosed = sessionsClosed(routeOtherStreams(server, handler));
+  // grpc-js's tryShutdown closes these sessions (GOAWAY) but cannot wait for them: the
+  // injector's server never listened, so its close() calls back at once, and grpc-js has
+  // marked the sessions closing already, so its wait per session calls back at once too.
+  const grpcSessions = new Http2Sessions(routeOtherStreams(server, handler));
   const sides = new ConnectSides(handler);
   const listeners: net.Server[] = [];
   const main = routedListener(options.tls, (socket, h2) =>
@@ -85,8 +89,7 @@ export async function listen(server: grpc.Server, address: string, options: List
   const extraListener = {
     drain: () => {
       closeListeners();
-      // grpc-js closes its sessions (GOAWAY) but cannot wait for them here: see sessionsClosed.
-      return Promise.all([sides.drain(), grpcSessionsClosed()]).then(() => undefined);
+      return Promise.all([sides.drain(), grpcSessions.close()]).then(() => undefined);
     },
     destroy: () => {
       closeListeners();
@@ -115,7 +118,7 @@ class ConnectSides {
   readonly http1: http.Server;
   readonly http2: http2.Http2Server;
   readonly #handler: ConnectHandler;
-  readonly #sessions = new Set<http2.ServerHttp2Session>();
+  readonly #sessions: Http2Sessions;
   #draining = false;
 
   constructor(handler: ConnectHandler) {
@@ -125,18 +128,14 @@ class ConnectSides {
       handler(req, res);
     });
     this.http2 = http2.createServer((req, res) => handler(req, res));
-    this.http2.on("session", (session) => {
-      this.#sessions.add(session);
-      session.once("close", () => this.#sessions.delete(session));
-      if (this.#draining) session.close();
-    });
+    this.#sessions = new Http2Sessions(this.http2);
   }
 
   drain(): Promise<void> {
     this.#draining = true;
     this.http1.closeIdleConnections();
-    for (const session of this.#sessions) session.close();
-    return new Promise((resolve) => {
+    const sessions = this.#sessions.close();
+    const calls = new Promise<void>((resolve) => {
       const done = () => {
         this.#handler.onIdle = undefined;
         this.http1.closeAllConnections();
@@ -145,12 +144,13 @@ class ConnectSides {
       if (this.#handler.open.size === 0) return done();
       this.#handler.onIdle = done;
     });
+    return Promise.all([calls, sessions]).then(() => undefined);
   }
 
   destroy(): void {
     this.#draining = true;
     this.http1.closeAllConnections();
-    for (const session of this.#sessions) session.destroy();
+    this.#sessions.destroy();
   }
 }
 

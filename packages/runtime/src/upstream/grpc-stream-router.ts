@@ -42,21 +42,3 @@ export function routeOtherStreams(
   } as StreamListener);
   return h2;
 }
-
-/**
- * Resolves once every session of `h2` has closed. grpc-js's `tryShutdown` cannot wait for the
- * sessions of an injector's server: that server never listened, so its `close()` calls back at
- * once, and it has already marked the sessions closing, so grpc-js's per-session wait calls back
- * at once too, with streams still open. `listen()` waits here instead.
- */
-export function sessionsClosed(h2: http2.Http2Server): () => Promise<void> {
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
-  return () =>
-    Promise.all(
-      [...sessions].map((session) => new Promise<void>((resolve) => session.once("close", () => resolve()))),
-    ).then(() => undefined);
-}
