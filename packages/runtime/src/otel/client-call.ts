@@ -45,7 +45,7 @@ type MessageContext = Parameters<CallInterface["sendMessageWithContext"]>[0];
  */
 export class TracedClientCall implements CallInterface {
   static {
-    forwardMissingMethods(TracedClientCall.prototype, grpc.InterceptingCall.prototype, (c) => c.#nextCall());
+    forwardMissingMethods(TracedClientCall.prototype, grpc.InterceptingCall.prototype, (c) => c.#next);
   }
 
   readonly #next: CallInterface;
@@ -66,10 +66,6 @@ export class TracedClientCall implements CallInterface {
     this.#config = config;
     this.#method = method;
     this.#events = config.messageEvents && method.streaming;
-  }
-
-  #nextCall(): Record<string, unknown> {
-    return this.#next as unknown as Record<string, unknown>;
   }
 
   start(metadata: grpc.Metadata, listener?: Listener): void {

@@ -38,7 +38,7 @@ type Listener = Parameters<grpc.ServerInterceptingCallInterface["start"]>[0];
  */
 export class TracedServerCall implements grpc.ServerInterceptingCallInterface {
   static {
-    forwardMissingMethods(TracedServerCall.prototype, grpc.ServerInterceptingCall.prototype, (c) => c.#nextCall());
+    forwardMissingMethods(TracedServerCall.prototype, grpc.ServerInterceptingCall.prototype, (c) => c.#next);
   }
 
   readonly #next: grpc.ServerInterceptingCallInterface;
@@ -59,10 +59,6 @@ export class TracedServerCall implements grpc.ServerInterceptingCallInterface {
     this.#config = config;
     this.#method = method;
     this.#events = config.messageEvents && method.streaming;
-  }
-
-  #nextCall(): Record<string, unknown> {
-    return this.#next as unknown as Record<string, unknown>;
   }
 
   start(listener: Listener): void {
