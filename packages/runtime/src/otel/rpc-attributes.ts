@@ -48,7 +48,7 @@ export function isServerError(code: number): boolean {
 }
 
 /** `host:port`, `[v6]:port` or a bare host, as `server.address` and `server.port`. */
-export function splitHostPort(hostPort: string): { address: string; port?: number } {
+function splitHostPort(hostPort: string): { address: string; port?: number } {
   let address = hostPort;
   let port = "";
   if (hostPort.startsWith("[")) {
