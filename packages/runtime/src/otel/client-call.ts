@@ -11,7 +11,7 @@ import {
 import { forwardMissingMethods } from "./forward-methods.js";
 import type { DurationHistogram } from "./instruments.js";
 import { metadataSetter } from "./metadata-carrier.js";
-import { type AttributesByCode, messageEvent, splitHostPort } from "./rpc-attributes.js";
+import { type AttributesByCode, messageEvent, targetAttributes } from "./rpc-attributes.js";
 
 /** What every call through one {@link traceClientCalls} interceptor shares. */
 export interface ClientCallConfig {
@@ -45,7 +45,7 @@ type MessageContext = Parameters<CallInterface["sendMessageWithContext"]>[0];
  */
 export class TracedClientCall implements CallInterface {
   static {
-    forwardMissingMethods(TracedClientCall.prototype, grpc.InterceptingCall.prototype, (c) => c.#nextCall());
+    forwardMissingMethods(TracedClientCall.prototype, grpc.InterceptingCall.prototype, (c) => c.#next);
   }
 
   readonly #next: CallInterface;
@@ -66,10 +66,6 @@ export class TracedClientCall implements CallInterface {
     this.#config = config;
     this.#method = method;
     this.#events = config.messageEvents && method.streaming;
-  }
-
-  #nextCall(): Record<string, unknown> {
-    return this.#next as unknown as Record<string, unknown>;
   }
 
   start(metadata: grpc.Metadata, listener?: Listener): void {
@@ -140,7 +136,5 @@ export class TracedClientCall implements CallInterface {
 
 // Without a target: the address the call connected to (grpc-js says "unknown" before that).
 function peerAttributes(peer: string): Attributes {
-  if (peer === "" || peer === "unknown") return {};
-  const { address, port } = splitHostPort(peer);
-  return port === undefined ? { "server.address": address } : { "server.address": address, "server.port": port };
+  return peer === "" || peer === "unknown" ? {} : targetAttributes(peer);
 }

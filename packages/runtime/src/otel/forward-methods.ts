@@ -8,7 +8,7 @@
 export function forwardMissingMethods<T extends object>(
   prototype: T,
   reference: object,
-  next: (self: T) => Record<string, unknown>,
+  next: (self: T) => object,
 ): void {
   for (const name of Object.getOwnPropertyNames(reference)) {
     if (name === "constructor" || name in prototype) continue;
@@ -17,7 +17,7 @@ export function forwardMissingMethods<T extends object>(
       configurable: true,
       writable: true,
       value(this: T, ...args: unknown[]) {
-        const target = next(this);
+        const target = next(this) as Record<string, unknown>;
         return (target[name] as (...a: unknown[]) => unknown).apply(target, args);
       },
     });

@@ -14,12 +14,12 @@ import { deadlinePassed } from "../server/call-context.js";
 import { forwardMissingMethods } from "./forward-methods.js";
 import type { DurationHistogram } from "./instruments.js";
 import { metadataGetter } from "./metadata-carrier.js";
-import { isServerError, type MethodInfo, messageEvent } from "./rpc-attributes.js";
+import { isServerError, type MethodInfo, messageEvent, serverSpanAttributes } from "./rpc-attributes.js";
 
 const CANCELLED = grpc.status.CANCELLED;
 const DEADLINE_EXCEEDED = grpc.status.DEADLINE_EXCEEDED;
 
-/** What every call through one {@link traceServerCalls} interceptor shares. */
+/** What every call through one `traceServerCalls` interceptor shares, gRPC and Connect alike. */
 export interface ServerCallConfig {
   readonly tracer: Tracer;
   readonly durations: DurationHistogram;
@@ -38,7 +38,7 @@ type Listener = Parameters<grpc.ServerInterceptingCallInterface["start"]>[0];
  */
 export class TracedServerCall implements grpc.ServerInterceptingCallInterface {
   static {
-    forwardMissingMethods(TracedServerCall.prototype, grpc.ServerInterceptingCall.prototype, (c) => c.#nextCall());
+    forwardMissingMethods(TracedServerCall.prototype, grpc.ServerInterceptingCall.prototype, (c) => c.#next);
   }
 
   readonly #next: grpc.ServerInterceptingCallInterface;
@@ -59,10 +59,6 @@ export class TracedServerCall implements grpc.ServerInterceptingCallInterface {
     this.#config = config;
     this.#method = method;
     this.#events = config.messageEvents && method.streaming;
-  }
-
-  #nextCall(): Record<string, unknown> {
-    return this.#next as unknown as Record<string, unknown>;
   }
 
   start(listener: Listener): void {
@@ -126,7 +122,7 @@ export class TracedServerCall implements grpc.ServerInterceptingCallInterface {
     const parent = propagator.extract(context.active(), metadata, metadataGetter);
     const span = tracer.startSpan(
       method.spanName,
-      { kind: SpanKind.SERVER, attributes: spanAttributes(method, this.#next) },
+      { kind: SpanKind.SERVER, attributes: serverSpanAttributes(method, this.#next.getConnectionInfo()) },
       parent,
     );
     this.#span = span;
@@ -167,15 +163,4 @@ export class TracedServerCall implements grpc.ServerInterceptingCallInterface {
     span.end();
     this.#config.durations.get().record(performance.now() - this.#started, this.#method.byCode.get(code));
   }
-}
-
-// The method's attributes and the connection's addresses, in one new object.
-function spanAttributes(method: MethodInfo, call: grpc.ServerInterceptingCallInterface) {
-  const info = call.getConnectionInfo();
-  const attributes = { ...method.attributes };
-  if (info.localAddress !== undefined) attributes["server.address"] = info.localAddress;
-  if (info.localPort !== undefined) attributes["server.port"] = info.localPort;
-  if (info.remoteAddress !== undefined) attributes["network.peer.address"] = info.remoteAddress;
-  if (info.remotePort !== undefined) attributes["network.peer.port"] = info.remotePort;
-  return attributes;
 }

@@ -1,7 +1,10 @@
 import type * as grpc from "@grpc/grpc-js";
+import { propagation, trace } from "@opentelemetry/api";
 import { withCallMiddleware } from "../server/call-middleware.js";
 import { traceConnectCalls } from "./connect-middleware.js";
-import type { TelemetryOptions } from "./options.js";
+import { DurationHistogram } from "./instruments.js";
+import { SCOPE_NAME, type TelemetryOptions } from "./options.js";
+import type { ServerCallConfig } from "./server-call.js";
 import { traceGrpcServerCalls } from "./server-interceptor.js";
 
 /**
@@ -19,5 +22,12 @@ import { traceGrpcServerCalls } from "./server-interceptor.js";
  * `bearerAuth`, rejects: grpc-js wraps the call in the first one outermost.
  */
 export function traceServerCalls(options: TelemetryOptions = {}): grpc.ServerInterceptor {
-  return withCallMiddleware(traceGrpcServerCalls(options), traceConnectCalls(options));
+  // One tracer, histogram and propagator for both protocols.
+  const config: ServerCallConfig = {
+    tracer: (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE_NAME),
+    durations: new DurationHistogram("rpc.server.duration", "Duration of inbound RPCs", options.meterProvider),
+    propagator: options.propagator ?? propagation,
+    messageEvents: options.messageEvents === true,
+  };
+  return withCallMiddleware(traceGrpcServerCalls(options, config), traceConnectCalls(options, config));
 }
