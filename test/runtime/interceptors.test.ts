@@ -185,9 +185,8 @@ describe("observers", () => {
     ];
     expect(summary(clientLog)).toEqual(expected);
     await expect.poll(() => summary(serverLog).length).toBe(expected.length);
-    // The server may see the client's cancel or its own deadline first; either way the call is over.
-    expect(summary(serverLog).slice(0, 5)).toEqual(expected.slice(0, 5));
-    expect(["Echo DEADLINE_EXCEEDED", "Echo CANCELLED"]).toContain(summary(serverLog)[5]);
+    // The server sees the client's cancel or its own deadline first; either way it records the deadline.
+    expect(summary(serverLog)).toEqual(expected);
     for (const r of [...clientLog, ...serverLog]) expect(r.durationMs).toBeGreaterThanOrEqual(0);
     expect(serverLog[0]?.peer).toMatch(/^127\.0\.0\.1:\d+$/);
   });

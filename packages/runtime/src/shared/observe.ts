@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import { deadlinePassed } from "../server/call-context.js";
 import { withCallMiddleware } from "../server/call-middleware.js";
 import { Code } from "./rpc-error.js";
 
@@ -40,7 +41,14 @@ export function observeServerCalls(onEnd: (record: CallRecord) => void): grpc.Se
     };
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
-        next({ onCancel: () => report(Code.CANCELLED, "call cancelled") });
+        // grpc-js ends a call whose deadline passed like a cancel, without a status: the clock
+        // tells them apart, as the handler's signal does.
+        next({
+          onCancel: () =>
+            deadlinePassed(call)
+              ? report(Code.DEADLINE_EXCEEDED, "deadline exceeded")
+              : report(Code.CANCELLED, "call cancelled"),
+        });
       },
       sendStatus(status, next) {
         report(status.code, status.details ?? "");
