@@ -6,24 +6,14 @@ import {
   type DescService,
   ScalarType,
 } from "@bufbuild/protobuf";
-import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
+import { WireType } from "@bufbuild/protobuf/wire";
+import { Edition, FeatureSet_FieldPresence, isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import type { Printable } from "@bufbuild/protoplugin";
 import { RUNTIME } from "./generate-service.js";
 import type { RpcFile } from "./upstream/symbol-cache.js";
 
 /** The plugin option `codec`: who encodes and decodes the messages of the generated services. */
 export type CodecOption = "generated" | "protobuf-es";
-
-// protobuf-es's numbers for editions and presence (descriptor.proto's Edition and FieldPresence).
-const EDITION_PROTO2 = 998;
-const EDITION_PROTO3 = 999;
-const IMPLICIT = 2;
-const LEGACY_REQUIRED = 3;
-
-const VARINT = 0;
-const BIT64 = 1;
-const LENGTH_DELIMITED = 2;
-const BIT32 = 5;
 
 /**
  * The messages of one `_rpc` file's codecs: every message its services send or receive, and
@@ -157,13 +147,15 @@ function ownFallbackReason(message: DescMessage): string | undefined {
 
 /** Whether protobuf-es creates this message on a prototype that holds its fields' defaults. */
 export function usesPrototype(message: DescMessage): boolean {
-  switch (message.file.edition as number) {
-    case EDITION_PROTO3:
+  switch (message.file.edition) {
+    case Edition.EDITION_PROTO3:
       return false;
-    case EDITION_PROTO2:
+    case Edition.EDITION_PROTO2:
       return true;
     default:
-      return message.fields.some((f) => f.presence !== IMPLICIT && f.fieldKind !== "message" && !f.oneof);
+      return message.fields.some(
+        (f) => f.presence !== FeatureSet_FieldPresence.IMPLICIT && f.fieldKind !== "message" && !f.oneof,
+      );
   }
 }
 
@@ -207,17 +199,17 @@ function wireTypeOf(scalar: ScalarType): number {
   switch (scalar) {
     case ScalarType.BYTES:
     case ScalarType.STRING:
-      return LENGTH_DELIMITED;
+      return WireType.LengthDelimited;
     case ScalarType.DOUBLE:
     case ScalarType.FIXED64:
     case ScalarType.SFIXED64:
-      return BIT64;
+      return WireType.Bit64;
     case ScalarType.FIXED32:
     case ScalarType.SFIXED32:
     case ScalarType.FLOAT:
-      return BIT32;
+      return WireType.Bit32;
     default:
-      return VARINT;
+      return WireType.Varint;
   }
 }
 
@@ -286,7 +278,7 @@ function encodeField(f: RpcFile, codecs: FileCodecs, message: DescMessage, field
       if (field.oneof !== undefined) {
         const o = `m.${field.oneof.localName}`;
         f.print(`  if (${o}?.case === "${field.localName}") { ${write}${o}.value); }`);
-      } else if (field.presence !== IMPLICIT) {
+      } else if (field.presence !== FeatureSet_FieldPresence.IMPLICIT) {
         printPresent(f, message, field, `${write}${v});`);
       } else {
         f.print(`  if (`, implicitSet(f, field, scalar, v), `) { ${write}${v}); }`);
@@ -295,7 +287,7 @@ function encodeField(f: RpcFile, codecs: FileCodecs, message: DescMessage, field
     }
     case "message": {
       const child = field.message;
-      const t = tag(field.number, LENGTH_DELIMITED);
+      const t = tag(field.number, WireType.LengthDelimited);
       if (field.oneof !== undefined) {
         const o = `m.${field.oneof.localName}`;
         f.print(
@@ -311,13 +303,13 @@ function encodeField(f: RpcFile, codecs: FileCodecs, message: DescMessage, field
       f.print(`  if (${v} !== undefined) {`);
       if (field.listKind === "message") {
         f.print(
-          `    for (const e of ${v}) { w.uint32(${tag(field.number, LENGTH_DELIMITED)}); w.fork(); encode$${codecs.name(field.message)}(w, e); w.join(); }`,
+          `    for (const e of ${v}) { w.uint32(${tag(field.number, WireType.LengthDelimited)}); w.fork(); encode$${codecs.name(field.message)}(w, e); w.join(); }`,
         );
       } else {
         const scalar = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
         if (field.packed) {
           f.print(
-            `    if (${v}.length > 0) { w.uint32(${tag(field.number, LENGTH_DELIMITED)}); w.fork(); for (const e of ${v}) w.${METHOD[scalar]}(e); w.join(); }`,
+            `    if (${v}.length > 0) { w.uint32(${tag(field.number, WireType.LengthDelimited)}); w.fork(); for (const e of ${v}) w.${METHOD[scalar]}(e); w.join(); }`,
           );
         } else {
           f.print(
@@ -333,13 +325,13 @@ function encodeField(f: RpcFile, codecs: FileCodecs, message: DescMessage, field
       f.print(`  if (${v} !== undefined) {`);
       f.print(`    for (const [k, e] of Object.entries(${v})) {`);
       f.print(
-        `      w.uint32(${tag(field.number, LENGTH_DELIMITED)}); w.fork(); w.uint32(${tag(1, wireTypeOf(field.mapKey))}); w.${METHOD[field.mapKey]}(`,
+        `      w.uint32(${tag(field.number, WireType.LengthDelimited)}); w.fork(); w.uint32(${tag(1, wireTypeOf(field.mapKey))}); w.${METHOD[field.mapKey]}(`,
         ...key,
         `);`,
       );
       if (field.mapKind === "message") {
         f.print(
-          `      w.uint32(${tag(2, LENGTH_DELIMITED)}); w.fork(); encode$${codecs.name(field.message)}(w, e); w.join();`,
+          `      w.uint32(${tag(2, WireType.LengthDelimited)}); w.fork(); encode$${codecs.name(field.message)}(w, e); w.join();`,
         );
       } else {
         const scalar = field.mapKind === "enum" ? ScalarType.INT32 : field.scalar;
@@ -361,7 +353,7 @@ function printPresent(f: RpcFile, message: DescMessage, field: DescField, write:
     field.fieldKind !== "message" && usesPrototype(message)
       ? [f.import("isSet", RUNTIME), `(m, "${field.localName}")`]
       : [`${v} !== undefined`];
-  if (field.presence === LEGACY_REQUIRED) {
+  if (field.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED) {
     f.print(
       `  if (`,
       ...set,
@@ -464,11 +456,12 @@ function zeroMessage(f: RpcFile, message: DescMessage): Printable[] {
         parts.push(`, ${member.localName}: {}`);
         break;
       case "scalar":
-        if (member.presence === IMPLICIT)
+        if (member.presence === FeatureSet_FieldPresence.IMPLICIT)
           parts.push(`, ${member.localName}: `, scalarZero(f, member.scalar, member.longAsString));
         break;
       case "enum":
-        if (member.presence === IMPLICIT) parts.push(`, ${member.localName}: ${member.enum.values[0]?.number ?? 0}`);
+        if (member.presence === FeatureSet_FieldPresence.IMPLICIT)
+          parts.push(`, ${member.localName}: ${member.enum.values[0]?.number ?? 0}`);
         break;
       case "message":
         break;
@@ -563,7 +556,7 @@ function decodeField(f: RpcFile, codecs: FileCodecs, field: DescField): void {
       } else {
         // Packed or not, whatever the field declares: parsers accept both.
         block();
-        f.print(`        if ((tag & 7) === ${LENGTH_DELIMITED}) {`);
+        f.print(`        if ((tag & 7) === ${WireType.LengthDelimited}) {`);
         f.print(`          const e = r.uint32() + r.pos;`);
         f.print(`          while (r.pos < e) ${v}.push(${read});`);
         f.print(`        } else ${v}.push(${read});`);

@@ -35,9 +35,10 @@ function generateDefinition(f: RpcFile, service: DescService, codecs: FileCodecs
   const rpcMethod = f.import("RpcMethod", RUNTIME, true);
   const methodDefinition = f.import("methodDefinition", RUNTIME);
   const serviceDesc = f.importSchema(service);
+  const serializers = codecs === undefined ? "protobuf-es serializers" : "this file's binary codecs as serializers";
   f.print(
     f.jsDoc(
-      `The grpc-js service definition of ${service.typeName}: paths, stream flags and protobuf-es serializers.\nUse it with \`server.addService\`, \`makeGenericClientConstructor\` or interceptors.${deprecated(service)}`,
+      `The grpc-js service definition of ${service.typeName}: paths, stream flags and ${serializers}.\nUse it with \`server.addService\`, \`makeGenericClientConstructor\` or interceptors.${deprecated(service)}`,
     ),
   );
   f.print(f.export("const", n.definition), `: {`);

@@ -54,9 +54,9 @@ export function createPlugin(lookups: Lookups = "cached") {
 /** The plugin's own options. */
 export interface PluginOptions {
   /**
-   * `protobuf-es` (the default): the service definitions serialize with protobuf-es's
-   * toBinary/fromBinary. `generated`: with binary codecs printed into the `_rpc` file for
-   * every message the services send or receive (generate-codec.ts).
+   * `generated` (the default, DEFAULT_CODEC): the service definitions serialize with binary
+   * codecs printed into the `_rpc` file for every message the services send or receive
+   * (generate-codec.ts). `protobuf-es`: with protobuf-es's toBinary/fromBinary.
    */
   codec: CodecOption;
 }

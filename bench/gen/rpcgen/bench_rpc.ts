@@ -44,7 +44,7 @@ export const BenchService_PingPong_FullMethodName = "/bench.v1.BenchService/Ping
 export const BenchService_Idle_FullMethodName = "/bench.v1.BenchService/Idle";
 
 /**
- * The grpc-js service definition of bench.v1.BenchService: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of bench.v1.BenchService: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const BenchServiceDefinition: {

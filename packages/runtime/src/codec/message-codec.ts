@@ -6,6 +6,7 @@ import {
   toBinary,
   type UnknownField,
 } from "@bufbuild/protobuf";
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Reader } from "./reader.js";
 import { Writer } from "./writer.js";
 
@@ -85,24 +86,9 @@ export function unknownEnumValue(
   wireType: number,
   value: number,
 ) {
-  // The value as an int32 varint: ten bytes when negative (sign-extended to 64 bits).
-  const data: number[] = [];
-  let v = value;
-  if (v >= 0) {
-    while (v > 0x7f) {
-      data.push((v & 0x7f) | 0x80);
-      v >>>= 7;
-    }
-    data.push(v);
-  } else {
-    for (let i = 0; i < 9; i++) {
-      data.push((v & 0x7f) | 0x80);
-      v >>= 7;
-    }
-    data.push(1);
-  }
   const list = message.$unknown ?? [];
-  list.push({ no, wireType, data: new Uint8Array(data) });
+  // As an int32 varint (ten bytes when negative), the bytes protobuf-es keeps.
+  list.push({ no, wireType, data: new BinaryWriter().int32(value).finish() });
   message.$unknown = list;
 }
 

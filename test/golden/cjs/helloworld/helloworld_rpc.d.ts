@@ -16,7 +16,7 @@ export declare const GreeterServiceName = "helloworld.Greeter";
  */
 export declare const Greeter_SayHello_FullMethodName = "/helloworld.Greeter/SayHello";
 /**
- * The grpc-js service definition of helloworld.Greeter: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of helloworld.Greeter: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export declare const GreeterDefinition: {

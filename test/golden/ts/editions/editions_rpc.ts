@@ -24,7 +24,7 @@ export const CounterServiceName = "fixtures.editions.Counter";
 export const Counter_Add_FullMethodName = "/fixtures.editions.Counter/Add";
 
 /**
- * The grpc-js service definition of fixtures.editions.Counter: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of fixtures.editions.Counter: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const CounterDefinition: {

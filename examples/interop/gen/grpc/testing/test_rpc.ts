@@ -62,7 +62,7 @@ export const TestService_HalfDuplexCall_FullMethodName = "/grpc.testing.TestServ
 export const TestService_UnimplementedCall_FullMethodName = "/grpc.testing.TestService/UnimplementedCall";
 
 /**
- * The grpc-js service definition of grpc.testing.TestService: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of grpc.testing.TestService: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const TestServiceDefinition: {
@@ -358,7 +358,7 @@ export const UnimplementedServiceServiceName = "grpc.testing.UnimplementedServic
 export const UnimplementedService_UnimplementedCall_FullMethodName = "/grpc.testing.UnimplementedService/UnimplementedCall";
 
 /**
- * The grpc-js service definition of grpc.testing.UnimplementedService: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of grpc.testing.UnimplementedService: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const UnimplementedServiceDefinition: {
@@ -448,7 +448,7 @@ export const ReconnectService_Start_FullMethodName = "/grpc.testing.ReconnectSer
 export const ReconnectService_Stop_FullMethodName = "/grpc.testing.ReconnectService/Stop";
 
 /**
- * The grpc-js service definition of grpc.testing.ReconnectService: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of grpc.testing.ReconnectService: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const ReconnectServiceDefinition: {

@@ -21,7 +21,7 @@ export const ChatServiceServiceName = "chat.v1.ChatService";
 export const ChatService_Chat_FullMethodName = "/chat.v1.ChatService/Chat";
 
 /**
- * The grpc-js service definition of chat.v1.ChatService: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of chat.v1.ChatService: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const ChatServiceDefinition: {

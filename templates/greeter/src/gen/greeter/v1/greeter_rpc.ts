@@ -22,7 +22,7 @@ export const GreeterServiceName = "greeter.v1.Greeter";
 export const Greeter_SayHello_FullMethodName = "/greeter.v1.Greeter/SayHello";
 
 /**
- * The grpc-js service definition of greeter.v1.Greeter: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of greeter.v1.Greeter: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const GreeterDefinition: {

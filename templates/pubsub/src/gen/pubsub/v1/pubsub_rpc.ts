@@ -27,7 +27,7 @@ export const PubSub_Publish_FullMethodName = "/pubsub.v1.PubSub/Publish";
 export const PubSub_Subscribe_FullMethodName = "/pubsub.v1.PubSub/Subscribe";
 
 /**
- * The grpc-js service definition of pubsub.v1.PubSub: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of pubsub.v1.PubSub: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const PubSubDefinition: {

@@ -36,7 +36,7 @@ export const Health_List_FullMethodName = "/grpc.health.v1.Health/List";
 export const Health_Watch_FullMethodName = "/grpc.health.v1.Health/Watch";
 
 /**
- * The grpc-js service definition of grpc.health.v1.Health: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of grpc.health.v1.Health: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const HealthDefinition: {

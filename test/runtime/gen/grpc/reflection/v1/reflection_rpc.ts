@@ -25,7 +25,7 @@ export const ServerReflectionServiceName = "grpc.reflection.v1.ServerReflection"
 export const ServerReflection_ServerReflectionInfo_FullMethodName = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
 
 /**
- * The grpc-js service definition of grpc.reflection.v1.ServerReflection: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of grpc.reflection.v1.ServerReflection: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const ServerReflectionDefinition: {

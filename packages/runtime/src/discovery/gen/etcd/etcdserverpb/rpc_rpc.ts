@@ -47,7 +47,7 @@ export const KV_DeleteRange_FullMethodName = "/etcdserverpb.KV/DeleteRange";
 export const KV_Txn_FullMethodName = "/etcdserverpb.KV/Txn";
 
 /**
- * The grpc-js service definition of etcdserverpb.KV: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of etcdserverpb.KV: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const KVDefinition: {
@@ -210,7 +210,7 @@ export const WatchServiceName = "etcdserverpb.Watch";
 export const Watch_Watch_FullMethodName = "/etcdserverpb.Watch/Watch";
 
 /**
- * The grpc-js service definition of etcdserverpb.Watch: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of etcdserverpb.Watch: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const WatchDefinition: {
@@ -313,7 +313,7 @@ export const Lease_LeaseKeepAlive_FullMethodName = "/etcdserverpb.Lease/LeaseKee
 export const Lease_LeaseTimeToLive_FullMethodName = "/etcdserverpb.Lease/LeaseTimeToLive";
 
 /**
- * The grpc-js service definition of etcdserverpb.Lease: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of etcdserverpb.Lease: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const LeaseDefinition: {
@@ -471,7 +471,7 @@ export const AuthServiceName = "etcdserverpb.Auth";
 export const Auth_Authenticate_FullMethodName = "/etcdserverpb.Auth/Authenticate";
 
 /**
- * The grpc-js service definition of etcdserverpb.Auth: paths, stream flags and protobuf-es serializers.
+ * The grpc-js service definition of etcdserverpb.Auth: paths, stream flags and this file's binary codecs as serializers.
  * Use it with `server.addService`, `makeGenericClientConstructor` or interceptors.
  */
 export const AuthDefinition: {
