@@ -9,9 +9,9 @@ import { Code, errorFromStatus, RpcError } from "../../shared/rpc-error.js";
 import { deadlinePassed, type ServerStream } from "../call-context.js";
 import type { CallOutcome } from "../call-middleware.js";
 import type { OpenCall } from "../server-state.js";
+import type { ConnectCodec } from "./connect-codecs.js";
 import { httpStatusOf, metadataHeaders, metadataObject, wireError } from "./connect-error.js";
 import { envelope, FLAG_END_STREAM } from "./envelope.js";
-import type { MessageCodec } from "./message-codec.js";
 
 export type ConnectRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type Headers = Record<string, string | string[]>;
@@ -45,7 +45,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall, WriteEn
   readonly #req: ConnectRequest;
   readonly #res: ConnectResponse;
   readonly #route: RpcMethod<DescMessage, DescMessage>;
-  readonly #codec: MessageCodec;
+  readonly #codec: ConnectCodec;
   readonly #contentType: string;
   /** Response headers so far: CORS, then what the handler adds with `sendHeader`. */
   readonly #headers: Headers;
@@ -74,7 +74,7 @@ export class ConnectCall implements ServerStream<DescMessage>, OpenCall, WriteEn
     req: ConnectRequest;
     res: ConnectResponse;
     method: RpcMethod<DescMessage, DescMessage>;
-    codec: MessageCodec;
+    codec: ConnectCodec;
     contentType: string;
     metadata: grpc.Metadata;
     headers: Headers;

@@ -8,11 +8,11 @@ import { type CallInfo, type CallMiddleware, type CallOutcome, callMiddlewareOf 
 import { sendResults } from "../register-service.js";
 import { type Route, serverState } from "../server-state.js";
 import { ConnectCall, type ConnectRequest, type ConnectResponse, callEnded } from "./connect-call.js";
+import { type ConnectCodec, connectCodecs, registryOf } from "./connect-codecs.js";
 import { httpStatusOf, wireError } from "./connect-error.js";
 import { ConnectRequestStream } from "./connect-request-stream.js";
 import { type CorsOptions, corsHeaders } from "./cors.js";
 import { readMessages } from "./envelope.js";
-import { type MessageCodec, messageCodecs, registryOf } from "./message-codec.js";
 import { requestMetadata } from "./request-metadata.js";
 
 /** How the Connect side of a server behaves. */
@@ -56,12 +56,12 @@ export function connectHandler(server: grpc.Server, options: ConnectOptions = {}
   const maxBytes =
     options.maxMessageBytes ?? (typeof configured === "number" && configured >= 0 ? configured : DEFAULT_MAX_BYTES);
   const allowUnknown = options.allowUnknownJsonFields === true;
-  let codecs: { json: MessageCodec; proto: MessageCodec; routes: number } | undefined;
+  let codecs: { json: ConnectCodec; proto: ConnectCodec; routes: number } | undefined;
   // Built on first use and again when services were added since: JSON needs their types for Any.
   const codecsNow = () => {
     if (codecs === undefined || codecs.routes !== state.routes.size) {
       const registry: Registry = registryOf([...state.services.values()].map((s) => s.file));
-      codecs = { ...messageCodecs(registry, allowUnknown), routes: state.routes.size };
+      codecs = { ...connectCodecs(registry, allowUnknown), routes: state.routes.size };
     }
     return codecs;
   };
@@ -328,7 +328,7 @@ function tooLarge(size: number, max: number): RpcError {
 function runHandler(
   route: Route,
   call: ConnectCall,
-  codec: MessageCodec,
+  codec: ConnectCodec,
   req: ConnectRequest,
   body: () => Promise<Uint8Array>,
   maxBytes: number,

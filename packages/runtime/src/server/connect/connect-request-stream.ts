@@ -2,8 +2,8 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { RpcMethod } from "../../shared/method-definition.js";
 import { Code, RpcError } from "../../shared/rpc-error.js";
 import type { RequestStream } from "../request-stream.js";
+import type { ConnectCodec } from "./connect-codecs.js";
 import { readMessages } from "./envelope.js";
-import type { MessageCodec } from "./message-codec.js";
 
 /**
  * The requests of a Connect client-streaming or bidi call, read from the body one envelope
@@ -13,14 +13,14 @@ import type { MessageCodec } from "./message-codec.js";
 export class ConnectRequestStream<I extends DescMessage> implements RequestStream<I> {
   readonly #messages: AsyncGenerator<Uint8Array>;
   readonly #method: RpcMethod<I, DescMessage>;
-  readonly #codec: MessageCodec;
+  readonly #codec: ConnectCodec;
   readonly #dead: () => RpcError | undefined;
   readonly #received: () => void;
 
   constructor(
     body: AsyncIterable<Uint8Array>,
     method: RpcMethod<I, DescMessage>,
-    codec: MessageCodec,
+    codec: ConnectCodec,
     maxBytes: number,
     dead: () => RpcError | undefined,
     received: () => void,

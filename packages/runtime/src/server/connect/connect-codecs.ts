@@ -12,7 +12,7 @@ import type { RpcMethod } from "../../shared/method-definition.js";
 import { Code, RpcError } from "../../shared/rpc-error.js";
 
 /** How one call's messages are written on the wire: Connect's `json` or `proto` encoding. */
-export interface MessageCodec {
+export interface ConnectCodec {
   readonly name: "json" | "proto";
   /** A request of `method`. */
   parse(method: Rpc, bytes: Uint8Array): MessageShape<DescMessage>;
@@ -29,11 +29,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * message type of the registered services' files and their imports, for `google.protobuf.Any`.
  * Malformed input of either kind is INVALID_ARGUMENT with the parser's reason.
  */
-export function messageCodecs(
+export function connectCodecs(
   registry: Registry,
   allowUnknownJsonFields: boolean,
-): { json: MessageCodec; proto: MessageCodec } {
-  const json: MessageCodec = {
+): { json: ConnectCodec; proto: ConnectCodec } {
+  const json: ConnectCodec = {
     name: "json",
     parse({ input: schema }, bytes) {
       let value: JsonValue;
@@ -54,7 +54,7 @@ export function messageCodecs(
   };
   // Binary goes through the method's own serializers, the ones gRPC calls use (the generated
   // codec when the plugin printed one), so both protocols read and write the same bytes.
-  const proto: MessageCodec = {
+  const proto: ConnectCodec = {
     name: "proto",
     parse(method, bytes) {
       try {
