@@ -9,7 +9,9 @@ import { type Instance, startInstance } from "./fixtures/instances.js";
 import { startLoad } from "./fixtures/load.js";
 import { measure, waitFor } from "./fixtures/wait.js";
 
-const TTL = 2;
+// Renewals wait for a new leader (etcd's election timeout is 1 s, more on a loaded machine):
+// a 2 s TTL left too little margin, and one CI run saw every lease expire and re-register.
+const TTL = 5;
 
 describe.skipIf(etcdBinary === undefined)("etcd cluster", () => {
   let members: EtcdServer[] = [];
