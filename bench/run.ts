@@ -27,6 +27,7 @@ import {
   memoryTable,
   overheadTable,
   pairedTable,
+  peerTable,
   type Sample,
   type SlowReaderResult,
   summarize,
@@ -454,6 +455,17 @@ if (samples.length > 0) {
       "Paired: each trial's ratio to the glue measured beside it; CPU per op is client + server, glue ÷ variant (above 1 is cheaper):",
       "",
       pairedTable(samples, args.variants, args.scenarios),
+      "",
+    );
+  if (
+    args.variants.includes("rpcgen") &&
+    args.variants.some((v) => v === "proto-loader" || v === "ts-proto") &&
+    runs * trials > 1
+  )
+    out.push(
+      "Against the Node peers: each trial's rpcgen ÷ the peer measured beside it, with rpcgen again (A/A); CPU per op is client + server, the peer's ÷ rpcgen's (above 1 is cheaper):",
+      "",
+      peerTable(samples, args.variants, args.scenarios),
       "",
     );
   if (args.connectRun && runs * trials > 1)

@@ -205,6 +205,46 @@ export function overheadTable(samples: Sample[], variants: VariantName[], scenar
   return table(header, rows);
 }
 
+/** Per trial, each pair's `variant ÷ divisor`: throughput and CPU per op, median (quartiles). */
+function pairsTable(
+  samples: Sample[],
+  scenarios: ScenarioName[],
+  pairs: readonly (readonly [VariantName, VariantName])[],
+): string {
+  const cell = (values: number[]) =>
+    `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
+  const header = [
+    "per-trial ratio, median (quartiles)",
+    ...pairs.flatMap(([v, base]) => [
+      `${VARIANTS[v].label} ÷ ${VARIANTS[base].label}: throughput`,
+      `${VARIANTS[v].label} ÷ ${VARIANTS[base].label}: CPU per op`,
+    ]),
+  ];
+  const rows = scenarios.map((scenario) => [
+    SCENARIOS[scenario].title,
+    ...pairs.flatMap(([v, base]) => {
+      const r = pairedRatios(samples, scenario, v, base);
+      return [cell(r.throughput), cell(r.cpu)];
+    }),
+  ]);
+  return table(header, rows);
+}
+
+/**
+ * rpcgen ÷ each Node peer in the run (proto-loader, ts-proto), per trial, beside rpcgen measured
+ * again ÷ the same peer and ÷ rpcgen (`rpcgen-again`, A/A): the target is at least 1.0 on every
+ * scenario, and only a distance larger than the A/A column's from 1 is a difference.
+ */
+export function peerTable(samples: Sample[], variants: VariantName[], scenarios: ScenarioName[]): string {
+  const peers = (["proto-loader", "ts-proto"] as const).filter((p) => variants.includes(p));
+  const again = variants.includes("rpcgen-again");
+  const pairs = [
+    ...peers.flatMap((p) => [["rpcgen", p] as const, ...(again ? [["rpcgen-again", p] as const] : [])]),
+    ...(again ? [["rpcgen-again", "rpcgen"] as const] : []),
+  ];
+  return pairsTable(samples, scenarios, pairs);
+}
+
 /**
  * The Connect protocol (`--protocol connect` or `connect-h2`): rpcgen's listen() ÷ connect-node's server per
  * trial, beside rpcgen measured again ÷ connect-node and ÷ rpcgen (A/A): the spread between
@@ -223,23 +263,7 @@ export function connectTable(
       [run.again, run.ours],
     ] as const
   ).filter(([v, base]) => variants.includes(v) && variants.includes(base));
-  const cell = (values: number[]) =>
-    `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
-  const header = [
-    "per-trial ratio, median (quartiles)",
-    ...pairs.flatMap(([v, base]) => [
-      `${VARIANTS[v].label} ÷ ${VARIANTS[base].label}: throughput`,
-      `${VARIANTS[v].label} ÷ ${VARIANTS[base].label}: CPU per op`,
-    ]),
-  ];
-  const rows = scenarios.map((scenario) => [
-    SCENARIOS[scenario].title,
-    ...pairs.flatMap(([v, base]) => {
-      const r = pairedRatios(samples, scenario, v, base);
-      return [cell(r.throughput), cell(r.cpu)];
-    }),
-  ]);
-  return table(header, rows);
+  return pairsTable(samples, scenarios, pairs);
 }
 
 /** p50 / p99 latency of the unary scenarios, µs. */

@@ -12,6 +12,8 @@ export const VARIANTS = {
   "glue-again": { label: "glue again (A/A)", load: () => import("./glue.js") },
   // Not run by default: the glue on protobuf-es 2.13.0, to show what 2.17 changed (`--variants glue,glue-2.13`).
   "glue-2.13": { label: "glue on protobuf-es 2.13", load: () => import("./glue-2.13.js") },
+  // Not run by default: the glue with rpcgen's generated codec, to tell the codec's share from the runtime's.
+  "glue-generated": { label: "glue, generated codec", load: () => import("./glue-generated.js") },
   // The OpenTelemetry overhead (`npm run bench:otel`), each against rpcgen without interceptors.
   "rpcgen-again": { label: "rpcgen again (A/A)", load: () => import("./rpcgen.js") },
   "pass-interceptors": { label: "rpcgen, pass-through interceptors", load: () => import("./pass-interceptors.js") },
@@ -44,6 +46,7 @@ export type VariantName = keyof typeof VARIANTS;
 const OPT_IN: readonly string[] = [
   "glue-again",
   "glue-2.13",
+  "glue-generated",
   "rpcgen-again",
   "pass-interceptors",
   "otel-api",

@@ -71,3 +71,38 @@ it.each([
   },
   90_000,
 );
+
+it("bench --smoke: rpcgen against the Node peers, paired with rpcgen again (A/A), and the glue on the generated codec", async () => {
+  const args = ["--import", "tsx", "bench/run.ts", "--smoke", "--no-memory", "--trials", "2"];
+  args.push("--variants", "glue,glue-generated,rpcgen,rpcgen-again,proto-loader", "--scenarios", "server-stream-16k");
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, timeout: 60_000 }).catch(
+    (err: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`bench --smoke (peers) failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+    },
+  );
+  expect(stdout).not.toContain("Errors:");
+  expect(stdout).toContain("| glue, generated codec ");
+  const header = stdout.split("\n").find((line) => line.startsWith("| per-trial ratio, median (quartiles) | rpcgen ÷"));
+  expect(header).toContain("rpcgen ÷ proto-loader: throughput");
+  expect(header).toContain("rpcgen again (A/A) ÷ rpcgen: throughput");
+  expect(stdout).toMatch(/^\| server stream, 16 KiB( \| [0-9.]+ \([0-9.]+–[0-9.]+\)){6} \|$/m);
+}, 90_000);
+
+it("bench/gc-pressure.ts: a server's CPU per 16 KiB message beside its major collections", async () => {
+  const args = [
+    "--expose-gc",
+    "--import",
+    "tsx",
+    "bench/gc-pressure.ts",
+    "--server",
+    "rpcgen",
+    "--client",
+    "proto-loader",
+  ];
+  args.push("--ballast-mb", "1", "--unary-first", "32", "--rounds", "2");
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, timeout: 60_000 });
+  const row = /^ *[0-9]+ +[0-9.]+ \([0-9.]+\) +[0-9.]+ \([0-9.]+, [0-9.]+ ms\) +[0-9.]+ MB$/;
+  const rows = stdout.split("\n").filter((line) => row.test(line));
+  expect(rows).toHaveLength(2);
+  expect(stdout).toMatch(/^median server µs\/msg [0-9.]+$/m);
+}, 90_000);
