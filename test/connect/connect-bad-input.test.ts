@@ -11,6 +11,7 @@ import { listen, shutdownGracefully } from "@rpcgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoServiceClient, registerEchoServiceServer } from "../golden/ts/fixtures/echo_rpc.js";
 import { envelope, type Outcome, outcome, type RawRequest, rawH2Post, rawPost } from "../helpers/connect-raw.js";
+import { seededRandom } from "../helpers/random-message.js";
 import { TestEcho } from "../runtime/echo-impl.js";
 
 const MAX = 1024;
@@ -285,7 +286,7 @@ describe("clients that leave or hurry", () => {
  */
 async function randomRequests(send: (req: RawRequest) => Promise<Outcome>, types: readonly string[]): Promise<number> {
   const seed = Number(process.env.FUZZ_SEED ?? 0x5eed);
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const paths = [ECHO, STREAM, "/fixtures.echo.v1.EchoService/ClientStream", "/fixtures.echo.v1.EchoService/Bidi"];
   const valid = envelope(utf8('{"text":"r","count":1}'));
   const count = Number(process.env.FUZZ_COUNT ?? 300);
@@ -373,15 +374,3 @@ describe("over HTTP/2 on the shared port, where grpc-js hands streams that are n
     await stillServes();
   });
 });
-
-/** A small seeded PRNG (mulberry32): the same seed replays the same inputs. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
