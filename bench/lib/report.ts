@@ -139,6 +139,11 @@ function targets(get: (v: VariantName) => number, variants: VariantName[]): stri
   return misses.length === 0 ? "met" : `missed: ${misses.join(", ")}`;
 }
 
+/** A list of per-trial ratios as its median (quartiles). */
+function ratioCell(values: number[]): string {
+  return `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
+}
+
 /** Per trial, `variant` ÷ `baseline` measured beside it: throughput and total CPU per op (baseline ÷ variant). */
 function pairedRatios(
   samples: Sample[],
@@ -160,6 +165,35 @@ function pairedRatios(
   return { throughput, cpu };
 }
 
+/** A column pair of a ratios table: `variant ÷ base` per trial, headed by `label`. */
+interface RatioColumn {
+  variant: VariantName;
+  base: VariantName;
+  label: string;
+}
+
+/** Per trial, each column's `variant ÷ base`: throughput and CPU per op, median (quartiles). */
+function ratiosTable(samples: Sample[], scenarios: ScenarioName[], title: string, columns: RatioColumn[]): string {
+  const header = [title, ...columns.flatMap((c) => [`${c.label}: throughput`, `${c.label}: CPU per op`])];
+  const rows = scenarios.map((scenario) => [
+    SCENARIOS[scenario].title,
+    ...columns.flatMap((c) => {
+      const r = pairedRatios(samples, scenario, c.variant, c.base);
+      return [ratioCell(r.throughput), ratioCell(r.cpu)];
+    }),
+  ]);
+  return table(header, rows);
+}
+
+/** Columns of `variant ÷ base` pairs, headed by both labels. */
+function pairColumns(pairs: readonly (readonly [VariantName, VariantName])[]): RatioColumn[] {
+  return pairs.map(([variant, base]) => ({
+    variant,
+    base,
+    label: `${VARIANTS[variant].label} ÷ ${VARIANTS[base].label}`,
+  }));
+}
+
 /**
  * rpcgen ÷ glue within each trial, with the A/A column (`glue-again`) as the yardstick of noise:
  * drift (other load, CPU frequency) hits both variants of a trial alike, so the median of these
@@ -167,20 +201,8 @@ function pairedRatios(
  */
 export function pairedTable(samples: Sample[], variants: VariantName[], scenarios: ScenarioName[]): string {
   const compared = variants.filter((v) => v === "rpcgen" || v === "glue-again" || v === "glue-2.13");
-  const cell = (values: number[]) =>
-    `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
-  const header = [
-    "per-trial ratio to the glue, median (quartiles)",
-    ...compared.flatMap((v) => [`${VARIANTS[v].label}: throughput`, `${VARIANTS[v].label}: CPU per op`]),
-  ];
-  const rows = scenarios.map((scenario) => [
-    SCENARIOS[scenario].title,
-    ...compared.flatMap((v) => {
-      const r = pairedRatios(samples, scenario, v);
-      return [cell(r.throughput), cell(r.cpu)];
-    }),
-  ]);
-  return table(header, rows);
+  const columns = compared.map((v) => ({ variant: v, base: BASELINE, label: VARIANTS[v].label }));
+  return ratiosTable(samples, scenarios, "per-trial ratio to the glue, median (quartiles)", columns);
 }
 
 /**
@@ -189,45 +211,8 @@ export function pairedTable(samples: Sample[], variants: VariantName[], scenario
  */
 export function overheadTable(samples: Sample[], variants: VariantName[], scenarios: ScenarioName[]): string {
   const compared = OVERHEAD_VARIANTS.filter((v) => variants.includes(v));
-  const cell = (values: number[]) =>
-    `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
-  const header = [
-    "per-trial ratio to rpcgen, median (quartiles)",
-    ...compared.flatMap((v) => [`${VARIANTS[v].label}: throughput`, `${VARIANTS[v].label}: CPU per op`]),
-  ];
-  const rows = scenarios.map((scenario) => [
-    SCENARIOS[scenario].title,
-    ...compared.flatMap((v) => {
-      const r = pairedRatios(samples, scenario, v, "rpcgen");
-      return [cell(r.throughput), cell(r.cpu)];
-    }),
-  ]);
-  return table(header, rows);
-}
-
-/** Per trial, each pair's `variant ÷ divisor`: throughput and CPU per op, median (quartiles). */
-function pairsTable(
-  samples: Sample[],
-  scenarios: ScenarioName[],
-  pairs: readonly (readonly [VariantName, VariantName])[],
-): string {
-  const cell = (values: number[]) =>
-    `${quantile(values, 0.5).toFixed(3)} (${quantile(values, 0.25).toFixed(2)}–${quantile(values, 0.75).toFixed(2)})`;
-  const header = [
-    "per-trial ratio, median (quartiles)",
-    ...pairs.flatMap(([v, base]) => [
-      `${VARIANTS[v].label} ÷ ${VARIANTS[base].label}: throughput`,
-      `${VARIANTS[v].label} ÷ ${VARIANTS[base].label}: CPU per op`,
-    ]),
-  ];
-  const rows = scenarios.map((scenario) => [
-    SCENARIOS[scenario].title,
-    ...pairs.flatMap(([v, base]) => {
-      const r = pairedRatios(samples, scenario, v, base);
-      return [cell(r.throughput), cell(r.cpu)];
-    }),
-  ]);
-  return table(header, rows);
+  const columns = compared.map((v) => ({ variant: v, base: "rpcgen" as const, label: VARIANTS[v].label }));
+  return ratiosTable(samples, scenarios, "per-trial ratio to rpcgen, median (quartiles)", columns);
 }
 
 /**
@@ -242,7 +227,7 @@ export function peerTable(samples: Sample[], variants: VariantName[], scenarios:
     ...peers.flatMap((p) => [["rpcgen", p] as const, ...(again ? [["rpcgen-again", p] as const] : [])]),
     ...(again ? [["rpcgen-again", "rpcgen"] as const] : []),
   ];
-  return pairsTable(samples, scenarios, pairs);
+  return ratiosTable(samples, scenarios, "per-trial ratio, median (quartiles)", pairColumns(pairs));
 }
 
 /**
@@ -263,7 +248,7 @@ export function connectTable(
       [run.again, run.ours],
     ] as const
   ).filter(([v, base]) => variants.includes(v) && variants.includes(base));
-  return pairsTable(samples, scenarios, pairs);
+  return ratiosTable(samples, scenarios, "per-trial ratio, median (quartiles)", pairColumns(pairs));
 }
 
 /** p50 / p99 latency of the unary scenarios, µs. */
