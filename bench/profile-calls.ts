@@ -5,18 +5,7 @@
 //   tsx bench/profile-calls.ts <file.cpuprofile> [--cpu-per-op US] [--match @opentelemetry/] [--top 25] [--skip-ms 3000]
 // --cpu-per-op is the process's CPU per op from the bench's table (client or server): each share
 // of busy time is also shown as µs per call.
-import { readFileSync } from "node:fs";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { frameName, type ProfileNode, readProfile } from "./lib/cpu-profile.js";
 
 const file = process.argv[2];
 if (file === undefined) {
@@ -34,16 +23,10 @@ const match = flag("--match") ?? "@opentelemetry/";
 const top = Number(flag("--top") ?? 25);
 const skipUs = Number(flag("--skip-ms") ?? 0) * 1000;
 
-const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+const profile = readProfile(file);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-
-const where = (n: ProfileNode) => {
-  const { functionName, url, lineNumber } = n.callFrame;
-  const short = url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\/(src|dist|bench)\//, "$1/");
-  return `${functionName || "(anonymous)"} ${short ? `${short}:${lineNumber + 1}` : ""}`.trim();
-};
 
 // The outermost matching frame above each leaf, looking up only through matching frames and
 // through native and node: ones (a span's AsyncLocalStorage, say): a callback from the matching
@@ -75,7 +58,7 @@ profile.samples.forEach((id, i) => {
   const entry = entryOf(id);
   if (entry === undefined) return;
   inside += dt;
-  const key = where(byId.get(entry) as ProfileNode);
+  const key = frameName(byId.get(entry) as ProfileNode);
   byEntry.set(key, (byEntry.get(key) ?? 0) + dt);
 });
 

@@ -1,17 +1,6 @@
 // Prints the functions with the most self time in a V8 CPU profile (from `tsx bench/run.ts --cpu-prof`):
 //   tsx bench/profile-top.ts bench/profiles/server-rpcgen-0/<main thread>.cpuprofile [--top 30] [--skip-ms 3000]
-import { readFileSync } from "node:fs";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { frameName, readProfile } from "./lib/cpu-profile.js";
 
 const file = process.argv[2];
 if (file === undefined) {
@@ -26,7 +15,7 @@ const top = flag("--top", 30);
 // Leaves out the first milliseconds (process start-up, module loading).
 const skipUs = flag("--skip-ms", 0) * 1000;
 
-const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+const profile = readProfile(file);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
 let total = 0;
@@ -39,16 +28,11 @@ profile.samples.forEach((id, i) => {
   total += dt;
 });
 
-const where = (n: ProfileNode) => {
-  const { functionName, url, lineNumber } = n.callFrame;
-  const short = url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\/(src|dist|bench)\//, "$1/");
-  return `${functionName || "(anonymous)"} ${short ? `${short}:${lineNumber + 1}` : ""}`.trim();
-};
 const totals = new Map<string, number>();
 for (const [id, us] of self) {
   const node = byId.get(id);
   if (node === undefined) continue;
-  const key = where(node);
+  const key = frameName(node);
   totals.set(key, (totals.get(key) ?? 0) + us);
 }
 const idle = [...totals].filter(([k]) => k.startsWith("(idle)")).reduce((a, [, v]) => a + v, 0);
